@@ -1,0 +1,155 @@
+"""The ``portal`` command. Each command builds the Portal, calls one service and prints the result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import attrs
+import typer
+
+from portal_cli.errors import reports_errors
+from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.domain.outbox import MessageStatus
+from portalcore.settings import load_settings
+
+app = typer.Typer(help="Patient portal and online booking for medical spas.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Watch the email/SMS outbox.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(outbox_app, name="outbox")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def open_portal(**overrides: Any) -> Portal:
+    """Settings from the environment / portal.toml, then a wired portal with the schema up to date."""
+    return build_portal(load_settings(**overrides))
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False) if as_json else text)
+
+
+@app.command()
+@reports_errors
+def init(demo: Annotated[bool, typer.Option("--demo", help="Load the demo clinic from fixtures/.")] = False,
+         clinic: Annotated[Path | None, typer.Option(help="Load a clinic description (TOML).")] = None,
+         as_json: JsonOption = False) -> None:
+    """Create or upgrade the database and, with --demo or --clinic, load a clinic (safe to run twice)."""
+    portal = open_portal()
+    try:
+        if not demo and clinic is None:
+            emit({"database": "ready"}, as_json, "Database is ready.")
+            return
+        report = portal.setup.import_clinic(read_clinic_file(clinic))
+        emit(attrs.asdict(report), as_json,
+             f"{report.clinic}: {report.locations} locations, {report.providers} providers, {report.services} "
+             f"services; added {report.patients_added} patients and {report.appointments_added} visits.")
+    finally:
+        portal.close()
+
+
+@app.command()
+@reports_errors
+def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+          worker: Annotated[bool, typer.Option(help="Also send queued email/SMS from this process.")] = True) -> None:
+    """Serve the patient portal (and, unless --no-worker, dispatch the outbox in the background)."""
+    import uvicorn
+
+    from portal_web.app import create_app
+
+    portal = open_portal()
+    portal.check_outside_services()
+    portal.catalog.clinic()  # refuse to start on an empty database, with the hint to run `portal init`
+    jobs = portal.background_jobs() if worker else None
+    typer.echo(f"Serving {portal.catalog.clinic().name} on http://{host}:{port}  (Ctrl-C to stop)")
+    try:
+        if jobs:
+            jobs.start()
+        uvicorn.run(create_app(portal), host=host, port=port, log_level="info")
+    finally:
+        if jobs:
+            jobs.shutdown()
+        portal.close()
+
+
+@app.command()
+@reports_errors
+def demo(port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1") -> None:
+    """Load the demo clinic (idempotent) and serve the portal."""
+    init(demo=True, clinic=None, as_json=False)
+    serve(host=host, port=port, worker=True)
+
+
+@app.command()
+@reports_errors
+def tui() -> None:
+    """Open the front-desk terminal app on today's schedule."""
+    from portal_tui.app import make_app
+
+    portal = open_portal()
+    try:
+        portal.catalog.clinic()
+        make_app(portal).run()
+    finally:
+        portal.close()
+
+
+@app.command()
+@reports_errors
+def worker(once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit.")] = False,
+           as_json: JsonOption = False) -> None:
+    """Send queued email and SMS (retries with backoff) until stopped."""
+    portal = open_portal()
+    try:
+        portal.check_outside_services()
+        if once:
+            report = portal.dispatcher.dispatch_due()
+            emit(attrs.asdict(report), as_json,
+                 f"sent {report.sent}, will retry {report.retrying}, gave up {report.dead}")
+            return
+        typer.echo(f"Worker running every {portal.settings.worker_interval_seconds:g}s (Ctrl-C to stop)")
+        try:
+            portal.background_jobs(blocking=True).start()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        portal.close()
+
+
+@config_app.command("show")
+@reports_errors
+def config_show(as_json: JsonOption = False) -> None:
+    """Print the effective configuration, secrets masked."""
+    view = load_settings().public_view()
+    emit(view, as_json, "\n".join(f"{k} = {v}" for k, v in view.items()))
+
+
+@outbox_app.command("list")
+@reports_errors
+def outbox_list(status: Annotated[MessageStatus | None, typer.Option(help="Only messages in this state.")] = None,
+                limit: Annotated[int, typer.Option(min=1, max=10000)] = 50, as_json: JsonOption = False) -> None:
+    """List recent outbox messages with their state, attempts and last error."""
+    portal = open_portal()
+    try:
+        entries = portal.outbox.entries(status, limit)
+        counts = portal.outbox.counts()
+    finally:
+        portal.close()
+    rows = [{"id": e.id, "channel": e.message.channel.value, "to": e.message.recipient, "status": e.status.value,
+             "attempts": e.attempts, "subject": e.message.subject, "next_attempt_at": e.next_attempt_at,
+             "sent_at": e.sent_at, "last_error": e.last_error} for e in entries]
+    summary = ", ".join(f"{s.value} {n}" for s, n in counts.items())
+    lines = [summary] + [f"#{r['id']:<5} {r['status']:<8} {r['channel']:<5} {r['to']:<32} tries {r['attempts']}"
+                         f"  {r['subject'] or ''}  {r['last_error'][:60]}" for r in rows]
+    emit({"counts": {s.value: n for s, n in counts.items()}, "messages": rows}, as_json, "\n".join(lines))
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

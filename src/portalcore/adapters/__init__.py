@@ -1,0 +1,1 @@
+"""Adapters: one implementation of a port per backend, each named after it (SQL, SMTP, Twilio, Stripe…)."""

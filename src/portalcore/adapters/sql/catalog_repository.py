@@ -1,0 +1,215 @@
+"""The clinic and its catalogue (locations, providers, categories, services, forms) in SQL."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from portalcore.adapters.sql.tables import (
+    CategoryRow, ClinicRow, FormTemplateRow, LocationRow, ProviderRow, ServiceFormRow, ServiceProviderRow,
+    ServiceRow, TimeOffRow,
+)
+from portalcore.domain.catalog import FormKind, FormTemplate, Service, ServiceCategory
+from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, Location, ProviderChoice
+from portalcore.domain.money import Money
+from portalcore.domain.providers import Break, Provider, TimeOff, WorkingHours
+
+
+def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
+    c = settings.cancellation
+    return {
+        "portal_enabled": settings.portal_enabled,
+        "activation_email_enabled": settings.activation_email_enabled,
+        "wallet_visible": settings.wallet_visible,
+        "patients_may_cancel": settings.patients_may_cancel,
+        "patients_may_reschedule": settings.patients_may_reschedule,
+        "provider_choice": settings.provider_choice.value,
+        "cancellation": {"window_hours": c.window_hours, "fee_cents": c.fee.cents, "currency": c.fee.currency,
+                         "text": c.text},
+        "min_notice_minutes": settings.min_notice_minutes,
+        "horizon_days": settings.horizon_days,
+        "slot_minutes": settings.slot_minutes,
+    }
+
+
+def settings_from_json(data: dict[str, Any]) -> ClinicSettings:
+    data = dict(data)
+    cancellation = data.pop("cancellation", None)
+    if "provider_choice" in data:
+        data["provider_choice"] = ProviderChoice(data["provider_choice"])
+    if cancellation:
+        data["cancellation"] = CancellationPolicy(
+            window_hours=cancellation["window_hours"],
+            fee=Money(cancellation["fee_cents"], cancellation.get("currency", "USD")),
+            text=cancellation.get("text", ""),
+        )
+    return ClinicSettings(**data)
+
+
+def _period(p: WorkingHours | Break) -> dict[str, Any]:
+    data = {"weekday": p.weekday, "start": p.start.isoformat("minutes"), "end": p.end.isoformat("minutes")}
+    if isinstance(p, WorkingHours):
+        data["location"] = p.location
+    return data
+
+
+class SqlClinicRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self) -> Clinic | None:
+        row = self.session.exec(select(ClinicRow).order_by(ClinicRow.id)).first()
+        if row is None:
+            return None
+        return Clinic(slug=row.slug, name=row.name, time_zone=row.time_zone, currency=row.currency,
+                      language=row.language, email=row.email, phone=row.phone,
+                      settings=settings_from_json(row.settings), id=row.id)
+
+    def save(self, clinic: Clinic) -> Clinic:
+        row = self.session.exec(select(ClinicRow).where(ClinicRow.slug == clinic.slug)).first() or ClinicRow(
+            slug=clinic.slug, name=clinic.name, time_zone=clinic.time_zone)
+        row.name, row.time_zone, row.currency = clinic.name, clinic.time_zone, clinic.currency
+        row.language, row.email, row.phone = clinic.language, clinic.email, clinic.phone
+        row.settings = settings_to_json(clinic.settings)
+        self.session.add(row)
+        self.session.flush()
+        return self.get() or clinic
+
+
+class SqlCatalogRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- locations
+    def locations(self) -> list[Location]:
+        rows = self.session.exec(select(LocationRow).order_by(LocationRow.name)).all()
+        return [Location(slug=r.slug, name=r.name, address=r.address, phone=r.phone, id=r.id) for r in rows]
+
+    def save_location(self, location: Location) -> Location:
+        row = self._by_slug(LocationRow, location.slug) or LocationRow(slug=location.slug, name=location.name)
+        row.name, row.address, row.phone = location.name, location.address, location.phone
+        self._store(row)
+        return Location(slug=row.slug, name=row.name, address=row.address, phone=row.phone, id=row.id)
+
+    # -- providers
+    def providers(self) -> list[Provider]:
+        rows = self.session.exec(select(ProviderRow).order_by(ProviderRow.name)).all()
+        return [self._provider(r) for r in rows]
+
+    def provider(self, slug: str) -> Provider | None:
+        row = self._by_slug(ProviderRow, slug)
+        return self._provider(row) if row else None
+
+    def save_provider(self, provider: Provider) -> Provider:
+        row = self._by_slug(ProviderRow, provider.slug) or ProviderRow(slug=provider.slug, name=provider.name)
+        row.name, row.title, row.email, row.active = provider.name, provider.title, provider.email, provider.active
+        row.hours = [_period(h) for h in provider.hours]
+        row.breaks = [_period(b) for b in provider.breaks]
+        self._store(row)
+        self.session.exec(delete(TimeOffRow).where(TimeOffRow.provider_id == row.id))
+        for off in provider.time_off:
+            self.session.add(TimeOffRow(provider_id=row.id, start_at=off.start_at, end_at=off.end_at, reason=off.reason))
+        self.session.flush()
+        return self._provider(row)
+
+    def _provider(self, row: ProviderRow) -> Provider:
+        offs = self.session.exec(
+            select(TimeOffRow).where(TimeOffRow.provider_id == row.id).order_by(TimeOffRow.start_at)).all()
+        return Provider(
+            slug=row.slug, name=row.name, title=row.title, email=row.email, active=row.active, id=row.id,
+            hours=tuple(WorkingHours(h["weekday"], time.fromisoformat(h["start"]), time.fromisoformat(h["end"]),
+                                     h["location"]) for h in row.hours),
+            breaks=tuple(Break(b["weekday"], time.fromisoformat(b["start"]), time.fromisoformat(b["end"]))
+                         for b in row.breaks),
+            time_off=tuple(TimeOff(o.start_at, o.end_at, o.reason) for o in offs),
+        )
+
+    # -- categories
+    def categories(self) -> list[ServiceCategory]:
+        rows = self.session.exec(select(CategoryRow).order_by(CategoryRow.position, CategoryRow.name)).all()
+        return [ServiceCategory(slug=r.slug, name=r.name, position=r.position, id=r.id) for r in rows]
+
+    def save_category(self, category: ServiceCategory) -> ServiceCategory:
+        row = self._by_slug(CategoryRow, category.slug) or CategoryRow(slug=category.slug, name=category.name)
+        row.name, row.position = category.name, category.position
+        self._store(row)
+        return ServiceCategory(slug=row.slug, name=row.name, position=row.position, id=row.id)
+
+    # -- services
+    def services(self) -> list[Service]:
+        return self._services(select(ServiceRow, CategoryRow.slug).join(CategoryRow).order_by(ServiceRow.name))
+
+    def service(self, slug: str) -> Service | None:
+        found = self._services(select(ServiceRow, CategoryRow.slug).join(CategoryRow).where(ServiceRow.slug == slug))
+        return found[0] if found else None
+
+    def _services(self, query: Any) -> list[Service]:
+        pairs = self.session.exec(query).all()
+        ids = [row.id for row, _ in pairs]
+        providers: dict[int, list[str]] = {i: [] for i in ids}
+        forms: dict[int, list[str]] = {i: [] for i in ids}
+        if ids:
+            for sid, slug in self.session.exec(
+                select(ServiceProviderRow.service_id, ProviderRow.slug).join(ProviderRow)
+                .where(ServiceProviderRow.service_id.in_(ids)).order_by(ProviderRow.slug)):
+                providers[sid].append(slug)
+            for sid, slug in self.session.exec(
+                select(ServiceFormRow.service_id, FormTemplateRow.slug).join(FormTemplateRow)
+                .where(ServiceFormRow.service_id.in_(ids)).order_by(ServiceFormRow.position)):
+                forms[sid].append(slug)
+        return [
+            Service(slug=r.slug, name=r.name, category=category, duration_minutes=r.duration_minutes,
+                    price=Money(r.price_cents, r.currency), deposit=Money(r.deposit_cents, r.currency),
+                    buffer_minutes=r.buffer_minutes, description=r.description, online=r.online,
+                    providers=tuple(providers[r.id]), forms=tuple(forms[r.id]), id=r.id)
+            for r, category in pairs
+        ]
+
+    def save_service(self, service: Service) -> Service:
+        category = self._by_slug(CategoryRow, service.category)
+        if category is None:
+            raise LookupError(f"unknown category {service.category!r}")
+        row = self._by_slug(ServiceRow, service.slug) or ServiceRow(
+            slug=service.slug, name=service.name, category_id=category.id, duration_minutes=service.duration_minutes,
+            price_cents=service.price.cents)
+        row.category_id, row.name, row.description = category.id, service.name, service.description
+        row.duration_minutes, row.buffer_minutes = service.duration_minutes, service.buffer_minutes
+        row.price_cents, row.deposit_cents = service.price.cents, service.deposit.cents
+        row.currency, row.online = service.price.currency, service.online
+        self._store(row)
+        self.session.exec(delete(ServiceProviderRow).where(ServiceProviderRow.service_id == row.id))
+        for slug in service.providers:
+            provider = self._by_slug(ProviderRow, slug)
+            if provider is None:
+                raise LookupError(f"service {service.slug!r} names unknown provider {slug!r}")
+            self.session.add(ServiceProviderRow(service_id=row.id, provider_id=provider.id))
+        self.session.exec(delete(ServiceFormRow).where(ServiceFormRow.service_id == row.id))
+        for position, slug in enumerate(service.forms):
+            form = self._by_slug(FormTemplateRow, slug)
+            if form is None:
+                raise LookupError(f"service {service.slug!r} names unknown form {slug!r}")
+            self.session.add(ServiceFormRow(service_id=row.id, form_id=form.id, position=position))
+        self.session.flush()
+        return self.service(service.slug) or service
+
+    # -- forms
+    def forms(self) -> list[FormTemplate]:
+        rows = self.session.exec(select(FormTemplateRow).order_by(FormTemplateRow.title)).all()
+        return [FormTemplate(slug=r.slug, kind=FormKind(r.kind), title=r.title, body=r.body, id=r.id) for r in rows]
+
+    def save_form(self, form: FormTemplate) -> FormTemplate:
+        row = self._by_slug(FormTemplateRow, form.slug) or FormTemplateRow(
+            slug=form.slug, kind=form.kind.value, title=form.title)
+        row.kind, row.title, row.body = form.kind.value, form.title, form.body
+        self._store(row)
+        return FormTemplate(slug=row.slug, kind=form.kind, title=row.title, body=row.body, id=row.id)
+
+    # -- helpers
+    def _by_slug(self, table: Any, slug: str) -> Any:
+        return self.session.exec(select(table).where(table.slug == slug)).first()
+
+    def _store(self, row: Any) -> None:
+        self.session.add(row)
+        self.session.flush()

@@ -1,0 +1,19 @@
+"""Alembic environment. Run through ``portalcore.adapters.sql.migrate``, which passes the connection in."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import portalcore.adapters.sql.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through portalcore.adapters.sql.migrate (it supplies the connection)")
+
+context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                  compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,53 @@
+"""A unit of work: one database transaction with the repositories bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from portalcore.adapters.sql.catalog_repository import SqlCatalogRepository, SqlClinicRepository
+from portalcore.adapters.sql.engine import READONLY
+from portalcore.adapters.sql.outbox_repository import SqlOutboxRepository
+from portalcore.adapters.sql.records_repository import SqlAppointmentRepository, SqlPatientRepository
+
+
+class SqlUnitOfWork:
+    """``with SqlUnitOfWork(engine, now) as uow: … uow.commit()``; leaving without commit rolls back."""
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime], *, readonly: bool = False) -> None:
+        self._engine = engine.execution_options(**{READONLY: True}) if readonly else engine
+        self._now = now
+        self.session: Session | None = None
+
+    def __enter__(self) -> Self:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.session.begin()
+        self.clinic = SqlClinicRepository(self.session)
+        self.catalog = SqlCatalogRepository(self.session)
+        self.patients = SqlPatientRepository(self.session, self._now)
+        self.appointments = SqlAppointmentRepository(self.session, self._now)
+        self.outbox = SqlOutboxRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self.session is not None
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()

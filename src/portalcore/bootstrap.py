@@ -1,0 +1,134 @@
+"""The one place that picks implementations: ``build_portal(settings, **overrides) -> Portal``."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlalchemy.engine import Engine
+
+from portalcore.adapters.clock import SystemClock
+from portalcore.adapters.scheduler import ApschedulerRunner
+from portalcore.adapters.sql import migrate
+from portalcore.adapters.sql.engine import make_engine
+from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from portalcore.domain.errors import ConfigurationError, InvalidInput
+from portalcore.domain.outbox import RetryPolicy
+from portalcore.ports import Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender
+from portalcore.services.catalog import CatalogService
+from portalcore.services.delivery import MessageComposer, OutboxDispatcher, OutboxService
+from portalcore.services.patients import PatientService
+from portalcore.services.schedule import ScheduleService
+from portalcore.services.setup import SetupService
+from portalcore.settings import Settings
+
+DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_clinic.toml"
+
+
+@attrs.define
+class Portal:
+    """Everything a frontend needs: the services, wired to the configured adapters."""
+
+    settings: Settings
+    clock: Clock
+    catalog: CatalogService
+    patients: PatientService
+    schedule: ScheduleService
+    setup: SetupService
+    outbox: OutboxService
+    dispatcher: OutboxDispatcher
+    payments: PaymentGateway
+    _engine: Engine
+    _mailer: Mailer
+
+    def check_outside_services(self) -> None:
+        """Raises ``ConfigurationError`` when the mail server cannot be reached (called at start-up)."""
+        check = getattr(self._mailer, "check_connection", None)
+        if check is not None:
+            check()
+
+    def migrate(self) -> None:
+        """Brings the database schema up to date."""
+        migrate.upgrade(self._engine)
+
+    def background_jobs(self, *, blocking: bool = False) -> ApschedulerRunner:
+        """The periodic jobs of ``portal worker`` (blocking) and ``portal serve`` (in a thread): the outbox."""
+        return ApschedulerRunner({"dispatch_outbox": self.dispatcher.dispatch_due},
+                                 self.settings.worker_interval_seconds, blocking=blocking)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.mail_backend == "smtp":
+        from portalcore.adapters.mail.smtp import SmtpMailer
+
+        return SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
+                          username=settings.smtp_username, password=settings.smtp_password,
+                          starttls=settings.smtp_starttls, ssl=settings.smtp_ssl, timeout=settings.smtp_timeout)
+    from portalcore.adapters.mail.file import FileMailer
+
+    return FileMailer(settings.effective_mailbox_dir, sender=settings.mail_from)
+
+
+def build_sms(settings: Settings) -> SmsSender:
+    if settings.sms_backend == "twilio":
+        from portalcore.adapters.sms.twilio import TwilioSmsSender
+
+        return TwilioSmsSender(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+                               from_number=settings.twilio_from, api_base=settings.twilio_api_base)
+    from portalcore.adapters.sms.console import ConsoleSmsSender
+
+    return ConsoleSmsSender(log_path=settings.data_dir / "sms.log")
+
+
+def build_payments(settings: Settings, engine: Engine, clock: Clock) -> PaymentGateway:
+    if settings.payment_backend == "stripe":
+        from portalcore.adapters.payments.stripe import StripePaymentGateway
+
+        return StripePaymentGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+    from portalcore.adapters.payments.simulated import SimulatedPaymentGateway
+
+    return SimulatedPaymentGateway(engine, clock)
+
+
+def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
+                 sms: SmsSender | None = None, payments: PaymentGateway | None = None,
+                 renderer: MessageRenderer | None = None, migrate_database: bool = True, **_: Any) -> Portal:
+    """Wires a Portal. Anything passed in replaces what the settings would choose (tests pass fakes).
+
+    Raises ``ConfigurationError`` for unusable settings or a database that cannot be opened.
+    """
+    from portalcore.adapters.templates import Jinja2MessageRenderer
+
+    settings.validate()
+    clock = clock or SystemClock()
+    engine = make_engine(settings.effective_database_url)
+    if migrate_database:
+        migrate.upgrade(engine)
+    uow = partial(SqlUnitOfWork, engine, clock.now)
+    mailer = mailer or build_mailer(settings)
+    sms = sms or build_sms(settings)
+    composer = MessageComposer(renderer or Jinja2MessageRenderer())
+    retry = RetryPolicy(max_attempts=settings.outbox_max_attempts, base_seconds=settings.outbox_retry_base_seconds)
+    return Portal(
+        settings=settings, clock=clock, catalog=CatalogService(uow), patients=PatientService(uow),
+        schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
+        outbox=OutboxService(uow),
+        dispatcher=OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size),
+        payments=payments or build_payments(settings, engine, clock), engine=engine, mailer=mailer)
+
+
+def read_clinic_file(path: Path | None = None) -> dict[str, Any]:
+    """The clinic description in a TOML file (the demo clinic by default)."""
+    path = path or DEMO_FIXTURE
+    if not path.is_file():
+        raise ConfigurationError(f"clinic file {path} does not exist")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"{path} is not valid TOML: {error}") from None

@@ -1,0 +1,72 @@
+"""The clinic, its locations and the settings that change how the portal behaves."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import attrs
+
+from portalcore.domain.money import Money
+
+
+class ProviderChoice(str, Enum):
+    """How a patient picks who treats them when booking online."""
+
+    NAMED = "named"  # the patient must pick a provider
+    NAMED_OR_FIRST_AVAILABLE = "named_or_first_available"
+
+
+def _non_negative(_inst: object, attribute: attrs.Attribute, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative")
+
+
+@attrs.frozen
+class CancellationPolicy:
+    """Cancelling inside ``window_hours`` of the start costs ``fee``; the text is shown before booking."""
+
+    window_hours: int = attrs.field(default=24, validator=_non_negative)
+    fee: Money = Money(0)
+    text: str = ""
+
+    @property
+    def charges_fee(self) -> bool:
+        return self.fee.cents > 0
+
+
+@attrs.frozen
+class ClinicSettings:
+    """Switches a clinic owner changes from the admin CLI (seed 002 "Smart Configuration")."""
+
+    portal_enabled: bool = True
+    activation_email_enabled: bool = True
+    wallet_visible: bool = False
+    patients_may_cancel: bool = True
+    patients_may_reschedule: bool = True
+    provider_choice: ProviderChoice = ProviderChoice.NAMED_OR_FIRST_AVAILABLE
+    cancellation: CancellationPolicy = CancellationPolicy()
+    min_notice_minutes: int = attrs.field(default=120, validator=_non_negative)
+    horizon_days: int = attrs.field(default=90, validator=_non_negative)
+    slot_minutes: int = attrs.field(default=15, validator=_non_negative)
+
+
+@attrs.frozen
+class Clinic:
+    slug: str
+    name: str
+    time_zone: str  # an IANA name, e.g. "America/New_York"
+    currency: str = "USD"
+    language: str = "en"
+    email: str = ""
+    phone: str = ""
+    settings: ClinicSettings = ClinicSettings()
+    id: int | None = None
+
+
+@attrs.frozen
+class Location:
+    slug: str
+    name: str
+    address: str = ""
+    phone: str = ""
+    id: int | None = None

@@ -1,0 +1,144 @@
+"""The interfaces services depend on. Adapters implement them; every port has a real and an offline version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.catalog import FormTemplate, Service, ServiceCategory
+from portalcore.domain.clinic import Clinic, Location
+from portalcore.domain.outbox import MessageStatus, OutboxEntry, OutgoingMessage
+from portalcore.domain.patients import Patient
+from portalcore.domain.payments import Customer, Payment, Refund, SavedCard
+from portalcore.domain.providers import Provider
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, time-zone aware, in UTC."""
+
+
+class ClinicRepository(Protocol):
+    def get(self) -> Clinic | None: ...
+    def save(self, clinic: Clinic) -> Clinic: ...
+
+
+class CatalogRepository(Protocol):
+    """Locations, providers, categories, services and forms; ``save_*`` inserts or updates by slug."""
+
+    def locations(self) -> list[Location]: ...
+    def save_location(self, location: Location) -> Location: ...
+    def providers(self) -> list[Provider]: ...
+    def provider(self, slug: str) -> Provider | None: ...
+    def save_provider(self, provider: Provider) -> Provider: ...
+    def categories(self) -> list[ServiceCategory]: ...
+    def save_category(self, category: ServiceCategory) -> ServiceCategory: ...
+    def services(self) -> list[Service]: ...
+    def service(self, slug: str) -> Service | None: ...
+    def save_service(self, service: Service) -> Service: ...
+    def forms(self) -> list[FormTemplate]: ...
+    def save_form(self, form: FormTemplate) -> FormTemplate: ...
+
+
+class PatientRepository(Protocol):
+    def get(self, patient_id: int) -> Patient | None: ...
+    def by_email(self, email: str) -> Patient | None: ...
+    def search(self, text: str, limit: int = 50) -> list[Patient]: ...
+    def add(self, patient: Patient) -> Patient:
+        """Stores a new patient; raises ``Conflict`` when the email is already on another patient."""
+
+    def count(self) -> int: ...
+
+
+class AppointmentRepository(Protocol):
+    def add(self, appointment: Appointment) -> Appointment:
+        """Stores a booked visit; raises ``SlotTaken`` when the provider is busy then (safe under concurrency)."""
+
+    def get(self, appointment_id: int) -> Appointment | None: ...
+    def between(self, start: datetime, end: datetime, provider: str | None = None) -> list[Appointment]:
+        """Visits that touch [start, end), any status, ordered by start."""
+
+    def for_patient(self, patient_id: int) -> list[Appointment]: ...
+    def set_status(self, appointment_id: int, status: AppointmentStatus) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, message: OutgoingMessage, now: datetime) -> bool:
+        """Queues a message; returns False (and queues nothing) when its idempotency key is already queued."""
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+        """Marks up to ``limit`` due messages as being sent until ``now + lease`` and returns them.
+
+        Two dispatchers never claim the same message while its lease runs.
+        """
+
+    def mark_sent(self, entry_id: int, provider_id: str, now: datetime) -> None: ...
+    def mark_failed(self, entry_id: int, error: str, status: MessageStatus, next_attempt_at: datetime) -> None: ...
+    def entries(self, status: MessageStatus | None = None, limit: int = 100) -> list[OutboxEntry]: ...
+    def counts(self) -> dict[MessageStatus, int]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. ``with uow:`` begins it; leaving without ``commit()`` rolls it back."""
+
+    clinic: ClinicRepository
+    catalog: CatalogRepository
+    patients: PatientRepository
+    appointments: AppointmentRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork:
+        """A new unit of work; ``readonly`` ones never take the write lock (SQLite) and must not commit."""
+
+
+class Mailer(Protocol):
+    def send(self, message: OutgoingMessage) -> str:
+        """Hands an email to the mail system and returns its Message-ID; raises ``DeliveryError``."""
+
+
+class SmsSender(Protocol):
+    def send(self, message: OutgoingMessage) -> str:
+        """Sends a text message and returns the provider's message id; raises ``DeliveryError``."""
+
+
+class MessageRenderer(Protocol):
+    def render(self, template: str, language: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+        """Subject, plain text and HTML of a named message template in a language (falls back to English)."""
+
+
+class PaymentGateway(Protocol):
+    """Cards and money. Every call that changes something takes an idempotency key; declines raise ``PaymentDeclined``."""
+
+    simulated: bool
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str) -> Customer: ...
+    def save_card(self, *, customer_id: str, payment_method: str, idempotency_key: str) -> SavedCard: ...
+    def authorize(
+        self, *, customer_id: str, payment_method_id: str, amount_cents: int, currency: str,
+        idempotency_key: str, description: str = "",
+    ) -> Payment:
+        """Holds an amount on a card without taking it (manual capture)."""
+
+    def capture(self, payment_id: str, *, idempotency_key: str) -> Payment: ...
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> Payment:
+        """Releases a hold."""
+
+    def charge(
+        self, *, customer_id: str, payment_method_id: str, amount_cents: int, currency: str,
+        idempotency_key: str, description: str = "",
+    ) -> Payment:
+        """Takes an amount from a saved card at once (deposits, cancellation fees)."""
+
+    def refund(self, payment_id: str, *, amount_cents: int, idempotency_key: str) -> Refund: ...

@@ -1,0 +1,114 @@
+"""Email and SMS: composing messages into the outbox, and the dispatcher that sends them after commit."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from portalcore.domain.errors import DeliveryError
+from portalcore.domain.outbox import (
+    Attachment, Channel, MessageStatus, OutboxEntry, OutgoingMessage, RetryPolicy,
+)
+from portalcore.ports import Clock, Mailer, MessageRenderer, SmsSender, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.dead
+
+    def __bool__(self) -> bool:
+        return self.attempted > 0
+
+
+class MessageComposer:
+    """Turns a named template and its context into an ``OutgoingMessage`` (rendered once, when queued)."""
+
+    def __init__(self, renderer: MessageRenderer) -> None:
+        self._renderer = renderer
+
+    def email(self, template: str, *, to: str, language: str, context: Mapping[str, Any], key: str,
+              attachments: tuple[Attachment, ...] = ()) -> OutgoingMessage:
+        subject, text, html = self._renderer.render(template, language, context)
+        return OutgoingMessage(Channel.EMAIL, to, key, subject=subject, text=text, html=html,
+                               attachments=attachments)
+
+    def sms(self, template: str, *, to: str, language: str, context: Mapping[str, Any], key: str) -> OutgoingMessage:
+        _subject, text, _html = self._renderer.render(template, language, context)
+        return OutgoingMessage(Channel.SMS, to, key, text=text.strip())
+
+
+class OutboxDispatcher:
+    """Sends due outbox messages with retries, backoff and a dead letter; safe to run in several workers.
+
+    A message is claimed under a lease in one short transaction, sent outside any transaction, and marked in
+    another, so a slow mail server never holds a database lock and a crashed worker's claim runs out.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, mailer: Mailer, sms: SmsSender, *,
+                 retry: RetryPolicy = RetryPolicy(), batch_size: int = 50, lease: timedelta = timedelta(minutes=5),
+                 rng: random.Random | None = None) -> None:
+        self._uow, self._clock, self._retry = uow, clock, retry
+        self._senders: dict[Channel, Mailer | SmsSender] = {Channel.EMAIL: mailer, Channel.SMS: sms}
+        self._batch, self._lease, self._rng = batch_size, lease, rng or random.Random()
+
+    def dispatch_due(self) -> DispatchReport:
+        """Sends every message due now (one batch at a time) and reports what happened."""
+        sent = retrying = dead = 0
+        while True:
+            with self._uow() as uow:
+                claimed = uow.outbox.claim_due(self._clock.now(), self._batch, self._lease)
+                uow.commit()
+            if not claimed:
+                return DispatchReport(sent, retrying, dead)
+            for entry in claimed:
+                outcome = self._send(entry)
+                sent += outcome is MessageStatus.SENT
+                retrying += outcome is MessageStatus.PENDING
+                dead += outcome is MessageStatus.DEAD
+            if len(claimed) < self._batch:
+                return DispatchReport(sent, retrying, dead)
+
+    def _send(self, entry: OutboxEntry) -> MessageStatus:
+        assert entry.id is not None
+        try:
+            provider_id = self._senders[entry.message.channel].send(entry.message)
+        except DeliveryError as error:
+            now = self._clock.now()
+            status, next_at = self._retry.after_failure(entry.attempts, now, permanent=error.permanent, rng=self._rng)
+            log.warning("outbox %s attempt %s failed (%s): %s", entry.id, entry.attempts, status.value, error)
+            with self._uow() as uow:
+                uow.outbox.mark_failed(entry.id, str(error), status, next_at)
+                uow.commit()
+            return status
+        with self._uow() as uow:
+            uow.outbox.mark_sent(entry.id, provider_id, self._clock.now())
+            uow.commit()
+        return MessageStatus.SENT
+
+
+class OutboxService:
+    """What the admin sees of the outbox."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def entries(self, status: MessageStatus | None = None, limit: int = 100) -> list[OutboxEntry]:
+        with self._uow(readonly=True) as uow:
+            return uow.outbox.entries(status, limit)
+
+    def counts(self) -> dict[MessageStatus, int]:
+        with self._uow(readonly=True) as uow:
+            return uow.outbox.counts()
