@@ -43,6 +43,7 @@ class Portal:
     payments: PaymentGateway
     _engine: Engine
     _mailer: Mailer
+    _sms: SmsSender
 
     def check_outside_services(self) -> None:
         """Raises ``ConfigurationError`` when the mail server cannot be reached (called at start-up)."""
@@ -60,6 +61,11 @@ class Portal:
                                  self.settings.worker_interval_seconds, blocking=blocking)
 
     def close(self) -> None:
+        """Releases connections: the database pool and the SDK clients' HTTP sessions."""
+        for adapter in (self.payments, self._sms):
+            closer = getattr(adapter, "close", None)
+            if closer is not None:
+                closer()
         self._engine.dispose()
 
 
@@ -120,7 +126,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow),
         dispatcher=OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size),
-        payments=payments or build_payments(settings, engine, clock), engine=engine, mailer=mailer)
+        payments=payments or build_payments(settings, engine, clock), engine=engine, mailer=mailer, sms=sms)
 
 
 def read_clinic_file(path: Path | None = None) -> dict[str, Any]:

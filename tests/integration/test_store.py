@@ -75,15 +75,16 @@ def test_a_bad_phone_number_is_refused_with_a_reason(demo_portal: Portal) -> Non
         demo_portal.patients.add(first_name="Ann", last_name="Lee", mobile="12")
 
 
-def test_booking_queues_the_confirmation_email_in_the_same_transaction(demo_portal: Portal) -> None:
+def test_booking_queues_the_confirmation_email_and_sms_in_the_same_transaction(demo_portal: Portal) -> None:
     patient = demo_portal.patients.by_email("daniel.kim@example.com")
     assert patient is not None and patient.id is not None
     visit = demo_portal.schedule.book(patient_id=patient.id, provider="jessica-lin", location="brooklyn",
                                       services=["neurotoxin", "lip-filler"], start_at=TUESDAY_10AM)
     assert visit.end_at - visit.start_at == timedelta(minutes=30 + 10 + 45)
-    queued = demo_portal.outbox.entries()
-    assert [e.message.recipient for e in queued] == ["daniel.kim@example.com"]
-    assert "Jessica Lin" in queued[0].message.text
+    queued = {e.message.channel.value: e.message for e in demo_portal.outbox.entries()}
+    assert (queued["email"].recipient, queued["sms"].recipient) == ("daniel.kim@example.com", "+17185550133")
+    assert "Jessica Lin" in queued["email"].text
+    assert "Tuesday 17 November 2026, 10:00" in queued["sms"].text
 
 
 def test_an_overlapping_visit_for_the_same_provider_is_refused(demo_portal: Portal) -> None:
@@ -99,7 +100,7 @@ def test_an_overlapping_visit_for_the_same_provider_is_refused(demo_portal: Port
     after_buffer = demo_portal.schedule.book(patient_id=daniel.id, provider="jessica-lin", location="brooklyn",
                                              services=["consultation"], start_at=TUESDAY_10AM + timedelta(minutes=40))
     assert after_buffer.id is not None
-    assert len(demo_portal.outbox.entries()) == 2  # the refused booking queued nothing
+    assert len(demo_portal.outbox.entries()) == 4  # email + SMS for each of the two; the refused one queued nothing
 
 
 def test_cancelling_frees_the_slot(demo_portal: Portal) -> None:
@@ -145,7 +146,7 @@ def test_racing_bookings_for_one_slot_leave_exactly_one_appointment(demo_portal:
     assert sorted(outcomes) == ["booked"] + ["taken"] * (len(patients) - 1)
     day = demo_portal.schedule.day(TUESDAY_10AM.date())
     assert [row.provider_name for row in day if row.appointment.start_at == TUESDAY_10AM] == ["Marco Reyes"]
-    assert len(demo_portal.outbox.entries()) == 1
+    assert len(demo_portal.outbox.entries()) == 1  # only the winner's confirmation (racers have no mobile)
 
 
 def test_the_days_schedule_uses_the_clinics_calendar_day(demo_portal: Portal) -> None:

@@ -1,0 +1,138 @@
+"""The outbox end to end: bookings queue mail and SMS, the dispatcher delivers them over real SMTP and the
+Twilio SDK, retrying through outages, and every message arrives exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+
+from portalcore.adapters.clock import FixedClock
+from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.domain.outbox import MessageStatus
+from portalcore.settings import Settings
+from tests.fakes.smtp_server import RecordingSmtpServer
+from tests.fakes.twilio_fake import FakeTwilio
+
+FIRST_SLOT = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
+
+
+@pytest.fixture
+def smtp() -> Iterator[RecordingSmtpServer]:
+    with RecordingSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def wired(settings: Settings, clock: FixedClock, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> Iterator[Portal]:
+    """A demo portal that sends through the real SMTP and Twilio adapters, chosen by settings alone."""
+    real = attrs.evolve(settings, mail_backend="smtp", smtp_host=smtp.host, smtp_port=smtp.port, smtp_timeout=5.0,
+                        sms_backend="twilio", twilio_account_sid=twilio.account_sid,
+                        twilio_auth_token=twilio.auth_token, twilio_from="+12125550100", twilio_api_base=twilio.url,
+                        outbox_max_attempts=6)
+    portal = build_portal(real, clock=clock)
+    portal.setup.import_clinic(read_clinic_file())
+    try:
+        yield portal
+    finally:
+        portal.close()
+
+
+def book_visits(portal: Portal, count: int) -> None:
+    for i in range(count):
+        patient = portal.patients.add(first_name=f"Guest{i}", last_name="Example", email=f"guest{i}@example.com",
+                                      mobile=f"+1212555{1000 + i:04d}")
+        assert patient.id is not None
+        portal.schedule.book(patient_id=patient.id, provider="marco-reyes", location="brooklyn",
+                             services=["laser-hair-small"], start_at=FIRST_SLOT + timedelta(minutes=30 * i))
+
+
+def drain(portal: Portal, clock: FixedClock, rounds: int = 12) -> None:
+    """Runs the dispatcher, moving the clock past each backoff, until nothing is left to try."""
+    for _ in range(rounds):
+        portal.dispatcher.dispatch_due()
+        clock.advance(timedelta(hours=2))
+
+
+def test_every_message_arrives_exactly_once_through_smtp_and_sms_outages(
+        wired: Portal, clock: FixedClock, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> None:
+    book_visits(wired, 5)
+    smtp.refuse_next(3)
+    twilio.fail_next(2)
+
+    first = wired.dispatcher.dispatch_due()
+    assert first.retrying == 5 and first.sent == 5  # 3 emails + 2 SMS refused, the rest delivered
+    drain(wired, clock)
+
+    emails = Counter(mail.message["To"] for mail in smtp.received)
+    texts = Counter(sms.to for sms in twilio.messages)
+    assert emails == Counter(f"guest{i}@example.com" for i in range(5))
+    assert texts == Counter(f"+1212555{1000 + i:04d}" for i in range(5))
+    assert all("Laser Hair Removal" in mail.message.get_body(("plain",)).get_content() for mail in smtp.received)
+    counts = wired.outbox.counts()
+    assert (counts[MessageStatus.SENT], counts[MessageStatus.PENDING], counts[MessageStatus.DEAD]) == (10, 0, 0)
+
+
+def test_a_retried_email_keeps_its_message_id(wired: Portal, clock: FixedClock, smtp: RecordingSmtpServer) -> None:
+    book_visits(wired, 1)
+    smtp.refuse_next(1)
+    drain(wired, clock)
+    [mail] = smtp.received
+    [entry] = [e for e in wired.outbox.entries() if e.message.channel.value == "email"]
+    assert entry.attempts == 2
+    assert mail.message["Message-ID"] == entry.provider_id
+
+
+def test_a_refused_address_goes_to_the_dead_letter_with_its_reason(
+        wired: Portal, clock: FixedClock, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> None:
+    smtp.reject("guest0@example.com")
+    twilio.reject("+12125551000")
+    book_visits(wired, 1)
+    drain(wired, clock)
+    dead = wired.outbox.entries(MessageStatus.DEAD)
+    assert sorted(e.message.channel.value for e in dead) == ["email", "sms"]
+    assert all(e.attempts == 1 and e.last_error for e in dead)  # permanent: no pointless retries
+    assert smtp.received == [] and twilio.messages == []
+
+
+def test_a_server_that_stays_down_exhausts_the_attempts(wired: Portal, clock: FixedClock,
+                                                         smtp: RecordingSmtpServer) -> None:
+    book_visits(wired, 1)
+    smtp.refuse_next(100)
+    drain(wired, clock)
+    [email] = [e for e in wired.outbox.entries() if e.message.channel.value == "email"]
+    assert (email.status, email.attempts) == (MessageStatus.DEAD, 6)
+    assert "451" in email.last_error
+
+
+class DyingSender:
+    """A sender whose worker process dies mid-send (anything but a DeliveryError escapes the dispatcher)."""
+
+    def send(self, message: object) -> str:
+        raise SystemExit("worker killed")
+
+
+def test_a_crashed_dispatchers_claim_is_picked_up_after_its_lease(
+        wired: Portal, clock: FixedClock, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> None:
+    book_visits(wired, 1)
+    doomed = build_portal(wired.settings, clock=clock, mailer=DyingSender(), sms=DyingSender())
+    try:
+        with pytest.raises(SystemExit):
+            doomed.dispatcher.dispatch_due()
+    finally:
+        doomed.close()
+    assert wired.dispatcher.dispatch_due().attempted == 0  # still leased to the dead worker: nobody touches them
+    clock.advance(timedelta(minutes=6))
+    assert wired.dispatcher.dispatch_due().sent == 2
+    assert (len(smtp.received), len(twilio.messages)) == (1, 1)
