@@ -12,7 +12,7 @@ import typer
 from portal_cli.errors import reports_errors
 from portalcore.bootstrap import Portal, build_portal, read_clinic_file
 from portalcore.domain.outbox import MessageStatus
-from portalcore.settings import load_settings
+from portalcore.settings import Settings, load_settings
 
 app = typer.Typer(help="Patient portal and online booking for medical spas.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -62,13 +62,19 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
 
     from portal_web.app import create_app
 
-    portal = open_portal()
-    portal.check_outside_services()
-    portal.catalog.clinic()  # refuse to start on an empty database, with the hint to run `portal init`
-    jobs = portal.background_jobs() if worker else None
-    typer.echo(f"Serving {portal.catalog.clinic().name} on http://{host}:{port}  (Ctrl-C to stop)")
+    settings = load_settings()
+    if settings.base_url == attrs.fields(Settings).base_url.default:
+        # no public address configured: links and the allowed Host header follow where we actually listen
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings = attrs.evolve(settings, base_url=f"http://{shown_host}:{port}")
+    portal = build_portal(settings)
+    jobs = None
     try:
-        if jobs:
+        portal.check_outside_services()
+        clinic = portal.catalog.clinic()  # refuse to start on an empty database, with the hint to run `portal init`
+        typer.echo(f"Serving {clinic.name} on {settings.base_url}  (Ctrl-C to stop)")
+        if worker:
+            jobs = portal.background_jobs()
             jobs.start()
         uvicorn.run(create_app(portal), host=host, port=port, log_level="info")
     finally:

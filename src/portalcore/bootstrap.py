@@ -115,7 +115,11 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     clock = clock or SystemClock()
     engine = make_engine(settings.effective_database_url)
     if migrate_database:
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     uow = partial(SqlUnitOfWork, engine, clock.now)
     mailer = mailer or build_mailer(settings)
     sms = sms or build_sms(settings)

@@ -1,0 +1,141 @@
+"""Every error becomes an HTTP response here, and only here.
+
+Paths under /api get RFC 9457 problem details (``application/problem+json``); everything else gets a readable
+HTML page. Server-side failures never show their message or a traceback: they are logged instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import attrs
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.response import Template
+
+from portal_web.schemas import FieldError, Problem
+from portalcore.domain.errors import (
+    ConfigurationError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PaymentDeclined,
+    PaymentUnavailable,
+    PortalError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api"
+logger = logging.getLogger("portal_web")
+
+# Looked up along the error's class hierarchy, so SlotTaken answers as its parent Conflict.
+STATUS_BY_ERROR: dict[type[PortalError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PaymentDeclined: 402,
+    PaymentUnavailable: 503,
+    ConfigurationError: 503,
+}
+HEADINGS = {
+    400: "Please check your request",
+    402: "The payment did not go through",
+    404: "We could not find that page",
+    405: "That action is not available here",
+    409: "Something changed in the meantime",
+    422: "Please check what you entered",
+    503: "Online booking is not available right now",
+}
+UNEXPECTED = "Something went wrong on our side. Please try again in a moment, or call the clinic."
+UNAVAILABLE = "Online booking is not available right now. Please try again later, or call the clinic."
+NO_SUCH_PAGE = "There is nothing at this address. It may have moved, or the link may be mistyped."
+INVALID_REQUEST = "Some parts of the request are not valid."
+
+
+class ClinicNotSetUp(ConfigurationError):
+    """The database holds no clinic yet: whoever runs the portal still has to run ``portal init``."""
+
+    code = "not_set_up"
+
+
+@attrs.frozen
+class Failure:
+    """What the person sees about an error, whichever format it is sent in."""
+
+    status: int
+    code: str
+    detail: str
+    errors: tuple[FieldError, ...] = ()
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    @property
+    def title(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+
+def describe(error: Exception) -> Failure:
+    """Turns any exception into a status, a stable code and a sentence that is safe to show."""
+    if isinstance(error, PortalError):
+        return _describe_portal_error(error)
+    if isinstance(error, HTTPException):
+        return _describe_http_exception(error)
+    logger.error("unexpected error while serving a request", exc_info=error)
+    return Failure(500, "internal_error", UNEXPECTED)
+
+
+def _describe_portal_error(error: PortalError) -> Failure:
+    status = next((STATUS_BY_ERROR[c] for c in type(error).__mro__ if c in STATUS_BY_ERROR), 400)
+    if isinstance(error, ConfigurationError) and not isinstance(error, ClinicNotSetUp):
+        # Configuration messages are written for operators and may name hosts or keys.
+        logger.error("configuration error while serving a request: %s", error)
+        return Failure(status, error.code, UNAVAILABLE)
+    return Failure(status, error.code, str(error))
+
+
+def _describe_http_exception(error: HTTPException) -> Failure:
+    headers = {str(k): str(v) for k, v in (error.headers or {}).items()}
+    if error.status_code >= 500:
+        logger.error("server error while serving a request", exc_info=error)
+        return Failure(error.status_code, "internal_error", UNEXPECTED, headers=headers)
+    if isinstance(error, ValidationException):
+        extra = error.extra if isinstance(error.extra, list) else []
+        fields = tuple(_field_error(item) for item in extra if isinstance(item, dict))
+        return Failure(error.status_code, "invalid_request", INVALID_REQUEST, fields, headers)
+    if isinstance(error, NotFoundException):
+        return Failure(404, "not_found", NO_SUCH_PAGE, headers=headers)
+    code = HTTPStatus(error.status_code).name.lower()
+    return Failure(error.status_code, code, error.detail or HTTPStatus(error.status_code).phrase, headers=headers)
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    key, source = item.get("key"), item.get("source")
+    return FieldError(message=str(item.get("message", "is not valid")),
+                      key=None if key is None else str(key), source=None if source is None else str(source))
+
+
+def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """The app's only exception handler: problem details for the API, an HTML page for people."""
+    failure = describe(error)
+    if request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/"):
+        return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)
+    context = {"clinic": None, "failure": failure, "heading": HEADINGS.get(failure.status, failure.title)}
+    if isinstance(error, ClinicNotSetUp):
+        context["heading"] = "This booking site is almost ready"
+    return Template("error.html", context=context, status_code=failure.status, media_type=MediaType.HTML,
+                    headers=failure.headers)
+
+
+def problem(failure: Failure) -> Problem:
+    """The RFC 9457 body for a failure."""
+    return Problem(type=f"urn:portal:problem:{failure.code}", title=failure.title, status=failure.status,
+                   detail=failure.detail, code=failure.code, errors=list(failure.errors) or None)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problem-details answers a handler may give."""
+    return {status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, generate_examples=False,
+                                 description=HTTPStatus(status).phrase)
+            for status in statuses}

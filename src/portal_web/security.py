@@ -1,0 +1,54 @@
+"""Security headers on every response, and the host names the app answers to."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'self'",
+    "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000"
+# Pages will carry medical data: nothing is cached unless a route says otherwise (static files do).
+DEFAULT_CACHE_CONTROL = "no-store"
+# Local names for development, the test client ("testserver.local") and live-server tests.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver", "testserver.local")
+
+
+def security_headers(base_url: str) -> BeforeMessageSendHookHandler:
+    """A before-send hook adding the security headers (and HSTS behind https) unless a route set them itself."""
+    headers = dict(SECURITY_HEADERS, **{"Cache-Control": DEFAULT_CACHE_CONTROL})
+    if base_url.lower().startswith("https://"):
+        headers["Strict-Transport-Security"] = HSTS
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            response_headers = MutableScopeHeaders.from_message(message)
+            for name, value in headers.items():
+                if name not in response_headers:
+                    response_headers[name] = value
+
+    return add_security_headers
+
+
+def allowed_hosts(base_url: str) -> AllowedHostsConfig:
+    """Requests must name the host of ``base_url`` (with or without its port) or a local name; others get 400.
+
+    The Host header is compared with its port, so a server on another port than ``base_url`` is only reachable
+    through the local names without a port; set ``PORTAL_BASE_URL`` to the address people really use.
+    """
+    parts = urlsplit(base_url)
+    hosts = [h for h in (parts.hostname, parts.netloc.rpartition("@")[2]) if h]
+    return AllowedHostsConfig(allowed_hosts=list(dict.fromkeys([*hosts, *LOCAL_HOSTS])), www_redirect=False)
