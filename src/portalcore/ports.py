@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -65,6 +65,19 @@ class AppointmentRepository(Protocol):
     def set_status(self, appointment_id: int, status: AppointmentStatus) -> None: ...
 
 
+class AvailabilityRepository(Protocol):
+    """The hot path of online booking: what keeps providers busy, read with one range query per call."""
+
+    def busy_times(self, providers: Sequence[str], start: datetime, end: datetime,
+                   now: datetime) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Per provider slug, the sorted UTC intervals in which that provider cannot take a new visit and that
+        touch [start, end): visits that block time (start_at to busy_until, so buffers count), slot holds still
+        live at ``now``, and time off. Every slug asked for is a key (an empty list when free)."""
+
+    def booked_minutes(self, providers: Sequence[str], start: datetime, end: datetime) -> dict[str, int]:
+        """Per provider slug, minutes of booked visits starting in [start, end) (first-available tie-break)."""
+
+
 class OutboxRepository(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Queues a message; returns False (and queues nothing) when its idempotency key is already queued."""
@@ -88,6 +101,7 @@ class UnitOfWork(Protocol):
     catalog: CatalogRepository
     patients: PatientRepository
     appointments: AppointmentRepository
+    availability: AvailabilityRepository
     outbox: OutboxRepository
 
     def __enter__(self) -> Self: ...

@@ -24,6 +24,8 @@ class ApschedulerRunner:
     whatever fell due while the process was down)."""
 
     def __init__(self, jobs: dict[str, Callable[[], object]], interval_seconds: float, *, blocking: bool) -> None:
+        # APScheduler logs every run at INFO; our jobs log what they did themselves
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         kind = BlockingScheduler if blocking else BackgroundScheduler
         self._scheduler: BaseScheduler = kind(job_defaults=JOB_DEFAULTS, timezone="UTC")
         for name, job in jobs.items():
@@ -48,5 +50,5 @@ def _logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
         except Exception:  # a failing run must not stop the schedule; the next run retries
             log.exception("%s failed", name)
 
-    run.__name__ = name
+    run.__name__ = run.__qualname__ = name
     return run

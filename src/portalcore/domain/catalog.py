@@ -55,6 +55,7 @@ class Service:
     online: bool = True
     providers: tuple[str, ...] = ()  # provider slugs who offer it
     forms: tuple[str, ...] = ()  # form template slugs
+    requires_prior: str = ""  # slug of a service the patient must have had first (e.g. a consultation)
     id: int | None = None
 
     def __attrs_post_init__(self) -> None:

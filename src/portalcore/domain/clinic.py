@@ -21,17 +21,30 @@ def _non_negative(_inst: object, attribute: attrs.Attribute, value: int) -> None
         raise ValueError(f"{attribute.name} must not be negative")
 
 
+@attrs.frozen(order=True)
+class FeeTier:
+    """Cancelling less than ``hours_before`` the start costs ``percent`` of the visit's price."""
+
+    hours_before: int = attrs.field(validator=_non_negative)
+    percent: int = attrs.field(validator=attrs.validators.and_(_non_negative, attrs.validators.le(100)))
+
+
 @attrs.frozen
 class CancellationPolicy:
-    """Cancelling inside ``window_hours`` of the start costs ``fee``; the text is shown before booking."""
+    """Cancelling inside ``window_hours`` of the start costs ``fee``; the text is shown before booking.
+
+    With ``tiers`` (a clinic setting beyond the seeds) the fee is instead a share of the price that grows as
+    the visit nears, e.g. free beyond 48 h, 50 % inside 48 h, 100 % inside 24 h.
+    """
 
     window_hours: int = attrs.field(default=24, validator=_non_negative)
     fee: Money = Money(0)
     text: str = ""
+    tiers: tuple[FeeTier, ...] = ()
 
     @property
     def charges_fee(self) -> bool:
-        return self.fee.cents > 0
+        return self.fee.cents > 0 or any(t.percent > 0 for t in self.tiers)
 
 
 @attrs.frozen
@@ -47,7 +60,13 @@ class ClinicSettings:
     cancellation: CancellationPolicy = CancellationPolicy()
     min_notice_minutes: int = attrs.field(default=120, validator=_non_negative)
     horizon_days: int = attrs.field(default=90, validator=_non_negative)
-    slot_minutes: int = attrs.field(default=15, validator=_non_negative)
+    slot_minutes: int = attrs.field(default=15, validator=attrs.validators.in_((5, 10, 15, 20, 30, 60)))
+    hold_minutes: int = attrs.field(default=10, validator=_non_negative)
+    card_check: Money = Money(50)  # the temporary authorization that proves a card works (seed 002 step 23)
+    # beyond the seeds; each off by default
+    enforce_prior_visits: bool = False  # a service may require an earlier completed visit of another
+    no_show_deposit_after: int = 0  # patients with this many no-shows pay a deposit (0: never)
+    no_show_deposit: Money = Money(0)
 
 
 @attrs.frozen

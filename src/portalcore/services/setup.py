@@ -15,7 +15,7 @@ import attrs
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
 from portalcore.domain.catalog import FormKind, FormTemplate, Service, ServiceCategory
-from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, Location, ProviderChoice
+from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, FeeTier, Location, ProviderChoice
 from portalcore.domain.clock import local_to_utc
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
@@ -60,17 +60,21 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
     settings = dict(raw.get("settings", {}))
     cancellation = settings.pop("cancellation", {})
     currency = raw.get("currency", "USD")
+    for name in ("card_check", "no_show_deposit"):
+        if f"{name}_cents" in settings:
+            settings[name] = Money(int(settings.pop(f"{name}_cents")), currency)
     try:
         ZoneInfo(_get(raw, "time_zone", "[clinic]"))
         clinic_settings = ClinicSettings(
             **{k: v for k, v in settings.items() if k != "provider_choice"},
             provider_choice=ProviderChoice(settings.get("provider_choice", "named_or_first_available")),
-            cancellation=CancellationPolicy(window_hours=cancellation.get("window_hours", 24),
-                                            fee=Money(cancellation.get("fee_cents", 0), currency),
-                                            text=cancellation.get("text", "")))
+            cancellation=CancellationPolicy(
+                window_hours=cancellation.get("window_hours", 24),
+                fee=Money(cancellation.get("fee_cents", 0), currency), text=cancellation.get("text", ""),
+                tiers=tuple(sorted(FeeTier(t["hours_before"], t["percent"]) for t in cancellation.get("tiers", [])))))
     except ZoneInfoNotFoundError:
         raise InvalidInput(f"[clinic]: unknown time zone {raw['time_zone']!r}") from None
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, KeyError) as error:
         raise InvalidInput(f"[clinic.settings]: {error}") from None
     return Clinic(slug=_get(raw, "slug", "[clinic]"), name=_get(raw, "name", "[clinic]"), time_zone=raw["time_zone"],
                   currency=currency, language=raw.get("language", "en"), email=raw.get("email", ""),
@@ -102,7 +106,7 @@ def parse_service(raw: Mapping[str, Any], index: int, currency: str) -> Service:
                        deposit=Money(int(raw.get("deposit_cents", 0)), currency),
                        buffer_minutes=int(raw.get("buffer_minutes", 0)), description=raw.get("description", ""),
                        online=bool(raw.get("online", True)), providers=tuple(raw.get("providers", ())),
-                       forms=tuple(raw.get("forms", ())))
+                       forms=tuple(raw.get("forms", ())), requires_prior=raw.get("requires_prior", ""))
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"{where}: {error}") from None
 

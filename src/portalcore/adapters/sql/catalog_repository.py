@@ -12,7 +12,7 @@ from portalcore.adapters.sql.tables import (
     ServiceRow, TimeOffRow,
 )
 from portalcore.domain.catalog import FormKind, FormTemplate, Service, ServiceCategory
-from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, Location, ProviderChoice
+from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, FeeTier, Location, ProviderChoice
 from portalcore.domain.money import Money
 from portalcore.domain.providers import Break, Provider, TimeOff, WorkingHours
 
@@ -27,23 +27,32 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "patients_may_reschedule": settings.patients_may_reschedule,
         "provider_choice": settings.provider_choice.value,
         "cancellation": {"window_hours": c.window_hours, "fee_cents": c.fee.cents, "currency": c.fee.currency,
-                         "text": c.text},
+                         "text": c.text, "tiers": [[t.hours_before, t.percent] for t in c.tiers]},
         "min_notice_minutes": settings.min_notice_minutes,
         "horizon_days": settings.horizon_days,
         "slot_minutes": settings.slot_minutes,
+        "hold_minutes": settings.hold_minutes,
+        "card_check_cents": settings.card_check.cents,
+        "enforce_prior_visits": settings.enforce_prior_visits,
+        "no_show_deposit_after": settings.no_show_deposit_after,
+        "no_show_deposit_cents": settings.no_show_deposit.cents,
     }
 
 
-def settings_from_json(data: dict[str, Any]) -> ClinicSettings:
+def settings_from_json(data: dict[str, Any], currency: str = "USD") -> ClinicSettings:
     data = dict(data)
     cancellation = data.pop("cancellation", None)
     if "provider_choice" in data:
         data["provider_choice"] = ProviderChoice(data["provider_choice"])
+    for name in ("card_check", "no_show_deposit"):
+        if f"{name}_cents" in data:
+            data[name] = Money(data.pop(f"{name}_cents"), currency)
     if cancellation:
         data["cancellation"] = CancellationPolicy(
             window_hours=cancellation["window_hours"],
-            fee=Money(cancellation["fee_cents"], cancellation.get("currency", "USD")),
+            fee=Money(cancellation["fee_cents"], cancellation.get("currency", currency)),
             text=cancellation.get("text", ""),
+            tiers=tuple(sorted(FeeTier(h, p) for h, p in cancellation.get("tiers", []))),
         )
     return ClinicSettings(**data)
 
@@ -65,7 +74,7 @@ class SqlClinicRepository:
             return None
         return Clinic(slug=row.slug, name=row.name, time_zone=row.time_zone, currency=row.currency,
                       language=row.language, email=row.email, phone=row.phone,
-                      settings=settings_from_json(row.settings), id=row.id)
+                      settings=settings_from_json(row.settings, row.currency), id=row.id)
 
     def save(self, clinic: Clinic) -> Clinic:
         row = self.session.exec(select(ClinicRow).where(ClinicRow.slug == clinic.slug)).first() or ClinicRow(
@@ -163,7 +172,8 @@ class SqlCatalogRepository:
             Service(slug=r.slug, name=r.name, category=category, duration_minutes=r.duration_minutes,
                     price=Money(r.price_cents, r.currency), deposit=Money(r.deposit_cents, r.currency),
                     buffer_minutes=r.buffer_minutes, description=r.description, online=r.online,
-                    providers=tuple(providers[r.id]), forms=tuple(forms[r.id]), id=r.id)
+                    providers=tuple(providers[r.id]), forms=tuple(forms[r.id]), requires_prior=r.requires_prior,
+                    id=r.id)
             for r, category in pairs
         ]
 
@@ -178,6 +188,7 @@ class SqlCatalogRepository:
         row.duration_minutes, row.buffer_minutes = service.duration_minutes, service.buffer_minutes
         row.price_cents, row.deposit_cents = service.price.cents, service.deposit.cents
         row.currency, row.online = service.price.currency, service.online
+        row.requires_prior = service.requires_prior
         self._store(row)
         self.session.exec(delete(ServiceProviderRow).where(ServiceProviderRow.service_id == row.id))
         for slug in service.providers:

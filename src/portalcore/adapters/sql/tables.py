@@ -92,6 +92,7 @@ class ServiceRow(SQLModel, table=True):
     deposit_cents: int = 0
     currency: str = Field(default="USD", max_length=3)
     online: bool = True
+    requires_prior: str = Field(default="", max_length=80)
 
 
 class ServiceProviderRow(SQLModel, table=True):
@@ -135,6 +136,7 @@ class AppointmentRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_appointment_provider_start", "provider_id", "start_at"),
         Index("ix_appointment_start", "start_at"),
+        Index("uq_appointment_reference", "reference", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
@@ -145,6 +147,8 @@ class AppointmentRow(SQLModel, table=True):
     busy_until: datetime = _utc()
     status: str = Field(default="booked", max_length=16)
     price_cents: int = 0
+    # the public handle of a booking (GET /api/v1/bookings/{reference}); unguessable, unlike the id
+    reference: str | None = Field(default=None, max_length=32)
     created_at: datetime = _utc()
 
 
@@ -190,4 +194,83 @@ class SimulatedPaymentRow(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     status: str = Field(default="", max_length=16)
     description: str = Field(default="", max_length=400)
+    created_at: datetime = _utc()
+
+
+class SlotHoldRow(SQLModel, table=True):
+    """A time offered to one patient while they verify their phone and give a card; others do not see it."""
+
+    __tablename__ = "slot_hold"
+    __table_args__ = (Index("ix_slot_hold_provider_start", "provider_id", "start_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, max_length=64)
+    provider_id: int = Field(foreign_key="provider.id", ondelete="CASCADE")
+    location_id: int = Field(foreign_key="location.id")
+    services: list[str] = _json([])
+    start_at: datetime = _utc()
+    end_at: datetime = _utc()
+    busy_until: datetime = _utc()
+    expires_at: datetime = _utc(index=True)
+    created_at: datetime = _utc()
+
+
+class PhoneVerificationRow(SQLModel, table=True):
+    """A 6-digit code sent by SMS to prove a mobile number; only its hash is kept."""
+
+    __tablename__ = "phone_verification"
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(unique=True, max_length=64)
+    phone: str = Field(max_length=32, index=True)
+    code_hash: str = Field(max_length=128)
+    failures: int = 0
+    sends: int = 1
+    last_sent_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    verified_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc()
+
+
+class PatientCardRow(SQLModel, table=True):
+    """A card kept on file at the payment provider (only its provider ids, brand and last four digits)."""
+
+    __tablename__ = "patient_card"
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    customer_id: str = Field(max_length=64)
+    payment_method_id: str = Field(max_length=64)
+    brand: str = Field(default="", max_length=32)
+    last4: str = Field(default="", max_length=4)
+    simulated: bool = False
+    created_at: datetime = _utc()
+
+
+class PaymentRow(SQLModel, table=True):
+    """Money asked of a patient: a card check, a deposit, a fee; mirrors what the payment provider did."""
+
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    kind: str = Field(max_length=16)  # card_check | deposit | cancellation_fee | no_show_fee
+    provider_payment_id: str = Field(default="", max_length=64)
+    amount_cents: int
+    currency: str = Field(default="USD", max_length=3)
+    status: str = Field(max_length=16)
+    simulated: bool = False
+    created_at: datetime = _utc()
+
+
+class PatientFormRow(SQLModel, table=True):
+    """A questionnaire, consent or instruction sheet routed to a patient for one visit."""
+
+    __tablename__ = "patient_form"
+    __table_args__ = (UniqueConstraint("appointment_id", "form_id", name="uq_patient_form_visit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    appointment_id: int = Field(foreign_key="appointment.id", ondelete="CASCADE")
+    form_id: int = Field(foreign_key="form_template.id")
+    status: str = Field(default="pending", max_length=16)  # pending | completed
+    visible_from: datetime = _utc()  # post-treatment instructions appear at the visit's start
+    completed_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()

@@ -1,0 +1,80 @@
+"""The booking cart: services done back to back by one provider, in the patient's order."""
+
+from __future__ import annotations
+
+import attrs
+
+from portalcore.domain.catalog import Service
+from portalcore.domain.errors import InvalidInput
+from portalcore.domain.money import Money
+
+MAX_SERVICES = 6
+
+
+@attrs.frozen
+class Cart:
+    """The services a patient wants in one visit, as slugs, in the order they will be done."""
+
+    services: tuple[str, ...] = ()
+
+    def add(self, slug: str) -> Cart:
+        if slug in self.services:
+            raise InvalidInput("That service is already in your visit.")
+        if len(self.services) >= MAX_SERVICES:
+            raise InvalidInput(f"One visit can hold at most {MAX_SERVICES} services.")
+        return Cart((*self.services, slug))
+
+    def remove(self, slug: str) -> Cart:
+        return Cart(tuple(s for s in self.services if s != slug))
+
+    def move(self, slug: str, offset: int) -> Cart:
+        """Moves a service ``offset`` places later (negative: earlier), staying inside the cart."""
+        if slug not in self.services:
+            raise InvalidInput("That service is not in your visit.")
+        order = list(self.services)
+        old = order.index(slug)
+        order.pop(old)
+        order.insert(max(0, min(len(order), old + offset)), slug)
+        return Cart(tuple(order))
+
+
+@attrs.frozen
+class VisitPlan:
+    """What a cart means for the calendar and the bill."""
+
+    services: tuple[Service, ...]
+    providers: tuple[str, ...]  # who can do every service, sorted
+    visit_minutes: int  # from the first start to the last service's end
+    busy_minutes: int  # plus the last service's buffer
+    price: Money
+    deposit: Money
+
+
+def plan_cart(services: list[Service]) -> VisitPlan:
+    """Checks that one provider can do the whole visit and works out its length and price.
+
+    Raises ``InvalidInput`` for an empty cart or when no single provider offers every service, naming the
+    service that conflicts with the ones before it.
+    """
+    if not services:
+        raise InvalidInput("Choose at least one service.")
+    offline = [s.name for s in services if not s.online]
+    if offline:
+        raise InvalidInput(f"{offline[0]} cannot be booked online; please call the clinic.")
+    common = set(services[0].providers)
+    if not common:
+        raise InvalidInput(f"{services[0].name} has no provider who can be booked online.")
+    for service in services[1:]:
+        narrowed = common & set(service.providers)
+        if not narrowed:
+            before = ", ".join(s.name for s in services[: services.index(service)])
+            raise InvalidInput(f"No single provider offers both {before} and {service.name}; all services in one "
+                               f"visit are done by one provider, so please book {service.name} as a separate visit.")
+        common = narrowed
+    currency = services[0].price.currency
+    visit = sum(s.duration_minutes for s in services) + sum(s.buffer_minutes for s in services[:-1])
+    return VisitPlan(
+        services=tuple(services), providers=tuple(sorted(common)), visit_minutes=visit,
+        busy_minutes=visit + services[-1].buffer_minutes,
+        price=sum((s.price for s in services), Money.zero(currency)),
+        deposit=sum((s.deposit for s in services), Money.zero(currency)))

@@ -1,0 +1,56 @@
+"""Money rules of a booking: deposits, card checks, cancellation fees, and who may book what."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.booking import VisitPlan
+from portalcore.domain.catalog import Service
+from portalcore.domain.clinic import CancellationPolicy, ClinicSettings
+from portalcore.domain.errors import InvalidInput
+from portalcore.domain.money import Money
+
+
+def deposit_due(plan: VisitPlan, settings: ClinicSettings, history: Sequence[Appointment]) -> Money:
+    """The services' deposits, plus the no-show deposit for a patient who has missed too many visits."""
+    deposit = plan.deposit
+    no_shows = sum(1 for visit in history if visit.status is AppointmentStatus.NO_SHOW)
+    if settings.no_show_deposit_after and no_shows >= settings.no_show_deposit_after:
+        deposit = deposit + settings.no_show_deposit
+    return Money(min(deposit.cents, plan.price.cents) if plan.price.cents else deposit.cents, deposit.currency)
+
+
+def card_required(settings: ClinicSettings, deposit: Money) -> bool:
+    """A card is needed before confirming when there is a deposit or the clinic charges for late cancelling."""
+    return deposit.cents > 0 or settings.cancellation.charges_fee
+
+
+def cancellation_fee(policy: CancellationPolicy, price: Money, start_at: datetime, now: datetime) -> Money:
+    """What cancelling at ``now`` costs; nothing once the visit has started is the front desk's call, not ours."""
+    hours_left = (start_at - now).total_seconds() / 3600
+    if policy.tiers:
+        percent = max((t.percent for t in policy.tiers if hours_left < t.hours_before), default=0)
+        return price.percent(percent)
+    if hours_left < policy.window_hours:
+        return policy.fee
+    return Money.zero(price.currency)
+
+
+def check_prior_visits(services: Sequence[Service], history: Sequence[Appointment], catalog: dict[str, Service],
+                       now: datetime, settings: ClinicSettings) -> None:
+    """Raises ``InvalidInput`` when a service needs an earlier visit (e.g. a consultation before filler) that
+    the patient has not had. Only checked when the clinic turns the rule on."""
+    if not settings.enforce_prior_visits:
+        return
+    done = {slug for visit in history if visit.status is AppointmentStatus.COMPLETED
+            or (visit.status is AppointmentStatus.BOOKED and visit.end_at <= now) for slug in visit.services}
+    in_cart = [s.slug for s in services]
+    for service in services:
+        needed = service.requires_prior
+        if needed and needed not in done and needed not in in_cart[: in_cart.index(service.slug)]:
+            name = catalog[needed].name if needed in catalog else needed
+            raise InvalidInput(f"{service.name} needs a {name} first. Please book the {name} before it, or in "
+                               "the same visit ahead of it.")
+
