@@ -18,9 +18,12 @@ from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import RetryPolicy
 from portalcore.ports import Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender
+from portalcore.services.booking import BookingService
 from portalcore.services.catalog import CatalogService
+from portalcore.services.checkout import CheckoutService
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher, OutboxService
 from portalcore.services.patients import PatientService
+from portalcore.services.phone import PhoneVerificationService
 from portalcore.services.schedule import ScheduleService
 from portalcore.services.setup import SetupService
 from portalcore.settings import Settings
@@ -40,6 +43,9 @@ class Portal:
     setup: SetupService
     outbox: OutboxService
     dispatcher: OutboxDispatcher
+    booking: BookingService
+    checkout: CheckoutService
+    phone: PhoneVerificationService
     payments: PaymentGateway
     _engine: Engine
     _mailer: Mailer
@@ -125,12 +131,15 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     sms = sms or build_sms(settings)
     composer = MessageComposer(renderer or Jinja2MessageRenderer())
     retry = RetryPolicy(max_attempts=settings.outbox_max_attempts, base_seconds=settings.outbox_retry_base_seconds)
+    dispatcher = OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size)
+    payments = payments or build_payments(settings, engine, clock)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow), patients=PatientService(uow),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
-        outbox=OutboxService(uow),
-        dispatcher=OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size),
-        payments=payments or build_payments(settings, engine, clock), engine=engine, mailer=mailer, sms=sms)
+        outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
+        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url),
+        phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
+        payments=payments, engine=engine, mailer=mailer, sms=sms)
 
 
 def read_clinic_file(path: Path | None = None) -> dict[str, Any]:

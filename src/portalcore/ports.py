@@ -8,12 +8,15 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.booking import CardOnFile, Hold, PaymentRecord
 from portalcore.domain.catalog import FormTemplate, Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, Location
+from portalcore.domain.forms import RoutedForm
 from portalcore.domain.outbox import MessageStatus, OutboxEntry, OutgoingMessage
 from portalcore.domain.patients import Patient
 from portalcore.domain.payments import Customer, Payment, Refund, SavedCard
 from portalcore.domain.providers import Provider
+from portalcore.domain.verification import PhoneChallenge
 
 
 class Clock(Protocol):
@@ -58,6 +61,7 @@ class AppointmentRepository(Protocol):
         """Stores a booked visit; raises ``SlotTaken`` when the provider is busy then (safe under concurrency)."""
 
     def get(self, appointment_id: int) -> Appointment | None: ...
+    def by_reference(self, reference: str) -> Appointment | None: ...
     def between(self, start: datetime, end: datetime, provider: str | None = None) -> list[Appointment]:
         """Visits that touch [start, end), any status, ordered by start."""
 
@@ -78,12 +82,35 @@ class AvailabilityRepository(Protocol):
         """Per provider slug, minutes of booked visits starting in [start, end) (first-available tie-break)."""
 
 
+class BookingRepository(Protocol):
+    """Slot holds, phone challenges, payment records, cards on file and routed forms."""
+
+    def lock_provider(self, provider: str) -> None:
+        """Serializes bookings of one provider until the transaction ends (row lock on PostgreSQL; SQLite's
+        writer lock already does)."""
+
+    def add_hold(self, hold: Hold, now: datetime) -> None: ...
+    def hold(self, token: str) -> Hold | None: ...
+    def drop_hold(self, token: str) -> None: ...
+    def drop_expired_holds(self, now: datetime) -> int: ...
+    def add_challenge(self, challenge: PhoneChallenge, now: datetime) -> None: ...
+    def challenge(self, token: str) -> PhoneChallenge | None: ...
+    def save_challenge(self, challenge: PhoneChallenge) -> None: ...
+    def add_payment(self, payment: PaymentRecord, now: datetime) -> None: ...
+    def payments(self, appointment_id: int) -> list[PaymentRecord]: ...
+    def add_card(self, card: CardOnFile, now: datetime) -> None: ...
+    def cards(self, patient_id: int) -> list[CardOnFile]: ...
+    def add_forms(self, patient_id: int, forms: Sequence[RoutedForm], now: datetime) -> None: ...
+    def forms(self, patient_id: int) -> list[RoutedForm]: ...
+
+
 class OutboxRepository(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Queues a message; returns False (and queues nothing) when its idempotency key is already queued."""
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
-        """Marks up to ``limit`` due messages as being sent until ``now + lease`` and returns them.
+    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None) -> list[OutboxEntry]:
+        """Marks up to ``limit`` due messages (only the one with idempotency ``key`` when given) as being sent
+        until ``now + lease`` and returns them.
 
         Two dispatchers never claim the same message while its lease runs.
         """
@@ -102,6 +129,7 @@ class UnitOfWork(Protocol):
     patients: PatientRepository
     appointments: AppointmentRepository
     availability: AvailabilityRepository
+    bookings: BookingRepository
     outbox: OutboxRepository
 
     def __enter__(self) -> Self: ...

@@ -39,6 +39,7 @@ class Appointment:
     busy_until: datetime
     status: AppointmentStatus = AppointmentStatus.BOOKED
     price_cents: int = 0
+    reference: str = ""  # the unguessable public handle of an online booking
     id: int | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from portalcore.domain.catalog import Service
@@ -78,3 +80,55 @@ def plan_cart(services: list[Service]) -> VisitPlan:
         busy_minutes=visit + services[-1].buffer_minutes,
         price=sum((s.price for s in services), Money.zero(currency)),
         deposit=sum((s.deposit for s in services), Money.zero(currency)))
+
+
+@attrs.frozen
+class Hold:
+    """A time kept for one patient for a few minutes while they finish booking; others do not see it."""
+
+    token: str
+    provider: str
+    location: str
+    services: tuple[str, ...]
+    start_at: datetime
+    end_at: datetime
+    busy_until: datetime
+    expires_at: datetime
+
+    def live(self, now: datetime) -> bool:
+        return now < self.expires_at
+
+
+@attrs.frozen
+class PatientDetails:
+    """Who is booking, as typed on the booking page (already checked and normalized)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    mobile: str
+    language: str = "en"
+
+
+@attrs.frozen
+class PaymentRecord:
+    """What we asked of the patient's card for a booking, mirrored from the payment provider."""
+
+    idempotency_key: str
+    patient_id: int
+    kind: str  # card_check | deposit | cancellation_fee
+    provider_payment_id: str
+    amount: Money
+    status: str
+    simulated: bool
+    appointment_id: int | None = None
+
+
+@attrs.frozen
+class CardOnFile:
+    patient_id: int
+    customer_id: str
+    payment_method_id: str
+    brand: str = ""
+    last4: str = ""
+    simulated: bool = False

@@ -81,6 +81,14 @@ class OutboxDispatcher:
             if len(claimed) < self._batch:
                 return DispatchReport(sent, retrying, dead)
 
+    def dispatch_key(self, key: str) -> MessageStatus | None:
+        """Sends one queued message right away (a login or phone code should not wait for the worker's next
+        round); if that fails it stays in the outbox and the worker retries it. None: not due or already sent."""
+        with self._uow() as uow:
+            claimed = uow.outbox.claim_due(self._clock.now(), 1, self._lease, key=key)
+            uow.commit()
+        return self._send(claimed[0]) if claimed else None
+
     def _send(self, entry: OutboxEntry) -> MessageStatus:
         assert entry.id is not None
         try:

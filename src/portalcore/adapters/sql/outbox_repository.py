@@ -44,12 +44,14 @@ class SqlOutboxRepository:
         result = self.session.exec(statement)
         return result.rowcount == 1
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None) -> list[OutboxEntry]:
         due = or_(
             and_(OutboxRow.status == MessageStatus.PENDING.value, OutboxRow.next_attempt_at <= now),
             # a dispatcher that died mid-send leaves its lease behind; once it runs out, the message is due again
             and_(OutboxRow.status == MessageStatus.SENDING.value, OutboxRow.lease_until <= now),
         )
+        if key is not None:
+            due = and_(due, OutboxRow.idempotency_key == key)
         rows = self.session.exec(
             select(OutboxRow).where(due).order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit).with_for_update(skip_locked=True)).all()

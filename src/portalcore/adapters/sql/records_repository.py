@@ -96,7 +96,8 @@ class SqlAppointmentRepository:
         row = AppointmentRow(patient_id=appointment.patient_id, provider_id=provider, location_id=location,
                              start_at=appointment.start_at, end_at=appointment.end_at,
                              busy_until=appointment.busy_until, status=appointment.status.value,
-                             price_cents=appointment.price_cents, created_at=self._now())
+                             price_cents=appointment.price_cents, reference=appointment.reference or None,
+                             created_at=self._now())
         try:
             with self.session.begin_nested():
                 self.session.add(row)
@@ -115,6 +116,10 @@ class SqlAppointmentRepository:
 
     def get(self, appointment_id: int) -> Appointment | None:
         found = self._load(AppointmentRow.id == appointment_id)
+        return found[0] if found else None
+
+    def by_reference(self, reference: str) -> Appointment | None:
+        found = self._load(AppointmentRow.reference == reference) if reference else []
         return found[0] if found else None
 
     def between(self, start: datetime, end: datetime, provider: str | None = None) -> list[Appointment]:
@@ -150,7 +155,7 @@ class SqlAppointmentRepository:
             Appointment(patient_id=r.patient_id, provider=provider, location=location,
                         services=tuple(services[r.id]), start_at=r.start_at.astimezone(UTC),
                         end_at=r.end_at, busy_until=r.busy_until, status=AppointmentStatus(r.status),
-                        price_cents=r.price_cents, id=r.id)
+                        price_cents=r.price_cents, reference=r.reference or "", id=r.id)
             for r, provider, location in rows
         ]
 

@@ -10,6 +10,8 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from portalcore.adapters.sql.availability_repository import SqlAvailabilityRepository
+from portalcore.adapters.sql.booking_repository import SqlBookingRepository
 from portalcore.adapters.sql.catalog_repository import SqlCatalogRepository, SqlClinicRepository
 from portalcore.adapters.sql.engine import READONLY
 from portalcore.adapters.sql.outbox_repository import SqlOutboxRepository
@@ -31,6 +33,8 @@ class SqlUnitOfWork:
         self.catalog = SqlCatalogRepository(self.session)
         self.patients = SqlPatientRepository(self.session, self._now)
         self.appointments = SqlAppointmentRepository(self.session, self._now)
+        self.availability = SqlAvailabilityRepository(self.session)
+        self.bookings = SqlBookingRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         return self
 

@@ -1,0 +1,246 @@
+"""When a provider can start a visit: working hours minus breaks, bookings, holds and time off, on a grid.
+
+This is the hot path of online booking, so it works in integer epoch seconds: busy intervals are sorted once
+and swept together with the (sorted) working periods to find the free windows, the grid starts inside a
+window are a ``range``, and ``datetime`` objects are built only for the slots returned.
+
+Local wall-clock time matters twice: working periods and breaks are clinic-local (mapped to UTC day by day,
+so DST is right), and the grid counts from local midnight. On a day whose UTC offset changes inside a
+working period, the grid is worked out per slot from each instant's own offset (both 01:00s on fall-back
+day are slots; the skipped hour on spring-forward day has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from math import ceil, floor
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from portalcore.domain.providers import Provider
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_ONE_DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
+
+
+@attrs.frozen
+class Slot:
+    """A time a visit can start: a UTC instant, with the provider (slug) and location (slug) it would be with."""
+
+    start_at: datetime
+    provider: str
+    location: str
+
+
+def open_slots(provider: Provider, *, first_day: date, last_day: date, zone: ZoneInfo, visit_minutes: int,
+               busy_minutes: int, busy: Sequence[tuple[datetime, datetime]], slot_minutes: int,
+               earliest: datetime, latest: datetime, location: str | None = None) -> list[Slot]:
+    """The times, ascending, on clinic-local days ``first_day``..``last_day`` at which ``provider`` can start
+    a visit of ``visit_minutes`` that keeps them busy for ``busy_minutes`` (the visit plus its last buffer).
+
+    A start qualifies when [start, start + busy_minutes) lies inside one working period of that weekday (at
+    ``location`` when given), overlaps no break of that weekday, no ``busy`` interval (UTC; in any order,
+    overlapping or not) and no time off on ``provider``; when ``earliest <= start <= latest``; and when its
+    local wall-clock time is a whole number of ``slot_minutes`` after local midnight. Intervals are half-open,
+    so a visit may end exactly when a break or booking begins. An inactive provider has no slots.
+    Raises ``ValueError`` for non-positive lengths or a busy time shorter than the visit.
+    """
+    if visit_minutes <= 0 or slot_minutes <= 0 or busy_minutes < visit_minutes:
+        raise ValueError("visit and slot lengths must be positive and busy_minutes at least visit_minutes")
+    if not provider.active or first_day > last_day:
+        return []
+    lo, hi = ceil(earliest.timestamp()), floor(latest.timestamp())
+    if lo > hi:
+        return []
+    blocked: list[tuple[int, int]] = []
+    if busy:
+        begins, finishes = zip(*busy)
+        blocked = list(zip(map(floor, map(_timestamp, begins)), map(ceil, map(_timestamp, finishes))))
+    blocked += [(floor(off.start_at.timestamp()), ceil(off.end_at.timestamp())) for off in provider.time_off]
+    periods = _working_periods(provider, first_day, last_day, zone, location, hi, blocked)
+    ordered = all(periods[k][0] >= periods[k - 1][1] for k in range(1, len(periods)))
+    blocked.sort()
+    length, step = busy_minutes * 60, slot_minutes * 60
+    chunks: list[tuple[Iterable[int], str]] = []
+    # One sweep over periods and blocked intervals, both sorted by start: ``reach`` is the latest end among
+    # the intervals already passed, which is all later periods need to know about them.
+    i, count, reach = 0, len(blocked), lo
+    for ps, pe, where, naive_midnight, anchor in periods:
+        first_ok, last_ok = max(ps, lo), min(pe - length, hi)
+        if first_ok > last_ok:
+            continue
+        if not ordered:  # overlapping periods (two locations at once): look at every interval again
+            i, reach = 0, lo
+        cursor, stop = max(first_ok, reach), last_ok + length
+        free: list[tuple[int, int]] = []
+        while i < count:
+            s, e = blocked[i]
+            if s >= stop:
+                break
+            if e > cursor:
+                if s - cursor >= length:
+                    free.append((cursor, s))
+                cursor = e
+            i += 1
+        reach = cursor
+        if stop - cursor >= length:
+            free.append((cursor, stop))
+        if anchor is None:
+            chunks.append((_dst_grid(free, length, step, naive_midnight, zone), where))
+            continue
+        for a, b in free:
+            first = a + (anchor - a) % step
+            if first <= b - length:
+                chunks.append((range(first, b - length + 1, step), where))
+    return _slots(provider.slug, chunks, ordered=ordered)
+
+
+def first_available(candidates: Mapping[str, Iterable[Slot]], booked_minutes: Mapping[str, int | Mapping[date, int]],
+                    zone: ZoneInfo) -> list[Slot]:
+    """For "any provider": one slot per distinct (start time, location) that any candidate offers, ascending.
+
+    ``candidates`` maps provider slugs to their open slots (every candidate offers the whole visit).
+    ``booked_minutes`` gives each provider's booked minutes, either one number (e.g. over the days shown) or
+    per clinic-local day; a provider missing from it, or a day missing from its mapping, counts as 0. Each
+    time goes to the provider with the fewest booked minutes on that local day, which spreads the work; on a
+    tie the provider whose slug sorts first wins, so the answer never depends on dict order.
+    """
+    chosen: dict[tuple[datetime, str], tuple[int, Slot]] = {}
+    local_day: dict[datetime, date] = {}
+    for slug in sorted(candidates):
+        load = booked_minutes.get(slug, 0)
+        per_day = not isinstance(load, int)
+        for slot in candidates[slug]:
+            key = (slot.start_at, slot.location)
+            if per_day:
+                day = local_day.get(slot.start_at)
+                if day is None:
+                    day = local_day[slot.start_at] = slot.start_at.astimezone(zone).date()
+                minutes = load.get(day, 0)  # type: ignore[union-attr]
+            else:
+                minutes = load  # type: ignore[assignment]
+            held = chosen.get(key)
+            # slugs come in ascending order, so only strictly fewer minutes takes a time from an earlier one
+            if held is None or minutes < held[0]:
+                chosen[key] = (minutes, slot)
+    return [chosen[key][1] for key in sorted(chosen)]
+
+
+# (start, end, location, naive local midnight, anchor) in epoch seconds. With one UTC offset in force over the
+# period, the grid starts are the instants congruent to ``anchor`` modulo the step; None marks a period across
+# an offset change, whose grid is found slot by slot.
+_Period = tuple[int, int, str, int, "int | None"]
+
+
+def _working_periods(provider: Provider, first_day: date, last_day: date, zone: ZoneInfo, location: str | None,
+                     hi: int, blocked: list[tuple[int, int]]) -> list[_Period]:
+    """The provider's working periods on the days, sorted; adds the breaks of those days to ``blocked``."""
+    hours: dict[int, list[tuple[int, int, time, time, str]]] = {}
+    for h in provider.hours:
+        if location is None or h.location == location:
+            hours.setdefault(h.weekday, []).append((_seconds(h.start), _seconds(h.end), h.start, h.end, h.location))
+    breaks: dict[int, list[tuple[int, int, time, time]]] = {}
+    for b in provider.breaks:
+        breaks.setdefault(b.weekday, []).append((_seconds(b.start), _seconds(b.end), b.start, b.end))
+    periods: list[_Period] = []
+    if not hours:
+        return periods
+    day = first_day
+    midnight = datetime.combine(day, time.min)  # naive local wall clock
+    offset = zone.utcoffset(midnight)
+    while day <= last_day:
+        naive_midnight = (day.toordinal() - _EPOCH_ORDINAL) * 86400
+        next_midnight = midnight + _ONE_DAY
+        next_offset = zone.utcoffset(next_midnight)
+        todays = hours.get(day.weekday())
+        if todays:
+            if offset == next_offset:  # one UTC offset from midnight to midnight: plain arithmetic
+                anchor = naive_midnight - offset // _SECOND
+                if anchor > hi:
+                    break
+                periods += [(anchor + s, anchor + e, where, naive_midnight, anchor) for s, e, _, _, where in todays]
+                blocked += [(anchor + s, anchor + e) for s, e, _, _ in breaks.get(day.weekday(), ())]
+            else:
+                for _, _, s, e, where in todays:
+                    ps, pe = _local(day, s, zone), _local(day, e, zone)
+                    fixed = _offset_at(ps, zone)
+                    fixed = fixed if fixed == _offset_at(pe - 1, zone) else None
+                    periods.append((ps, pe, where, naive_midnight, None if fixed is None else naive_midnight - fixed))
+                blocked += [(_local(day, s, zone), _local(day, e, zone)) for _, _, s, e in breaks.get(day.weekday(), ())]
+        day, midnight, offset = day + _ONE_DAY, next_midnight, next_offset
+    periods.sort(key=lambda period: period[:2])
+    return periods
+
+
+def _slots(slug: str, chunks: list[tuple[Iterable[int], str]], *, ordered: bool) -> list[Slot]:
+    """Slots for the grid starts found, building each datetime and Slot as cheaply as Python allows."""
+    if not ordered:  # working periods overlap (e.g. two locations at once): keep each (time, location) once
+        pairs = sorted({(t, where) for starts, where in chunks for t in starts})
+        chunks = [([t], where) for t, where in pairs]
+    if len(_INSTANTS) > _INSTANTS_KEPT:
+        _INSTANTS.clear()
+    found, make = _INSTANTS.get, _instant
+    out: list[Slot] = []
+    for starts, where in chunks:
+        out += [_new_slot(found(t) or make(t), slug, where) for t in starts]
+    return out
+
+
+# Memo of epoch second -> aware UTC datetime: the same grid instants are asked for again and again (by every
+# provider in a request and by every request), and ``datetime.fromtimestamp`` is the costliest step per slot.
+_INSTANTS: dict[int, datetime] = {}
+_INSTANTS_KEPT = 200_000
+_timestamp = datetime.timestamp
+
+
+def _instant(t: int) -> datetime:
+    made = _INSTANTS[t] = datetime.fromtimestamp(t, UTC)
+    return made
+
+
+_new = object.__new__
+_set_start, _set_provider, _set_location = (Slot.__dict__[name].__set__ for name in ("start_at", "provider", "location"))
+
+
+def _new_slot(start_at: datetime, provider: str, location: str) -> Slot:
+    # Fills the slots directly: a frozen attrs __init__ goes through object.__setattr__ per field, which costs
+    # about half the time of building a slot, and these values are already checked.
+    slot = _new(Slot)
+    _set_start(slot, start_at)
+    _set_provider(slot, provider)
+    _set_location(slot, location)
+    return slot
+
+
+def _seconds(at: time) -> int:
+    return at.hour * 3600 + at.minute * 60 + at.second
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> int:
+    """A local wall-clock time as epoch seconds, read like ``clock.local_to_utc`` (fold=0)."""
+    return floor(datetime.combine(day, at, tzinfo=zone).timestamp())
+
+
+def _offset_at(instant: int, zone: ZoneInfo) -> int:
+    offset = datetime.fromtimestamp(instant, zone).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
+
+
+def _dst_grid(free: list[tuple[int, int]], length: int, step: int, naive_midnight: int,
+              zone: ZoneInfo) -> list[int]:
+    """Grid starts in the free windows of a period across a change of UTC offset, checked one by one.
+
+    A start is on the grid when its own local wall-clock time is; each UTC offset in force gives one
+    arithmetic progression, and only the starts that really have that offset are kept.
+    """
+    found = set()
+    for a, b in free:
+        for offset in {_offset_at(a, zone), _offset_at(b - 1, zone)}:
+            anchor = naive_midnight - offset
+            found.update(t for t in range(a + (anchor - a) % step, b - length + 1, step)
+                         if _offset_at(t, zone) == offset)
+    return sorted(found)

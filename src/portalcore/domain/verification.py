@@ -1,0 +1,62 @@
+"""One-time codes that prove a patient holds a phone: expiry, tries and resend throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from portalcore.domain.errors import InvalidInput
+
+CODE_TTL = timedelta(minutes=10)
+MAX_FAILURES = 5
+RESEND_AFTER = timedelta(seconds=30)
+MAX_SENDS = 5
+
+
+@attrs.frozen
+class PhoneChallenge:
+    """A code sent to ``phone``; only a keyed hash of it is stored. ``token`` names the challenge to the browser."""
+
+    token: str
+    phone: str
+    code_hash: str
+    expires_at: datetime
+    last_sent_at: datetime
+    failures: int = 0
+    sends: int = 1
+    verified_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def resend_wait(self, now: datetime) -> int:
+        """Seconds before another code may be sent (0: now); raises ``InvalidInput`` after too many sends."""
+        if self.sends >= MAX_SENDS:
+            raise InvalidInput("Too many codes were sent to this number. Please start again later or call the clinic.")
+        return max(0, int((self.last_sent_at + RESEND_AFTER - now).total_seconds() + 0.999))
+
+    def resent(self, code_hash: str, now: datetime) -> PhoneChallenge:
+        """A fresh code; the failure count stays, so resending never buys more guesses."""
+        return attrs.evolve(self, code_hash=code_hash, sends=self.sends + 1, last_sent_at=now,
+                            expires_at=now + CODE_TTL)
+
+    def usable(self, now: datetime) -> None:
+        """Raises ``InvalidInput`` when no guess may be made any more."""
+        if self.verified:
+            return
+        if self.failures >= MAX_FAILURES:
+            raise InvalidInput("Too many wrong codes. Please ask for a new code.")
+        if now >= self.expires_at:
+            raise InvalidInput("This code has expired. Please ask for a new code.")
+
+    def after_guess(self, correct: bool, now: datetime) -> PhoneChallenge:
+        if correct:
+            return attrs.evolve(self, verified_at=now)
+        return attrs.evolve(self, failures=self.failures + 1)
+
+
+def new_challenge(token: str, phone: str, code_hash: str, now: datetime) -> PhoneChallenge:
+    return PhoneChallenge(token=token, phone=phone, code_hash=code_hash, expires_at=now + CODE_TTL,
+                          last_sent_at=now)
