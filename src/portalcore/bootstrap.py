@@ -26,6 +26,7 @@ from portalcore.services.patients import PatientService
 from portalcore.services.phone import PhoneVerificationService
 from portalcore.services.schedule import ScheduleService
 from portalcore.services.setup import SetupService
+from portalcore.services.visits import VisitService
 from portalcore.settings import Settings
 
 DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_clinic.toml"
@@ -46,6 +47,7 @@ class Portal:
     booking: BookingService
     checkout: CheckoutService
     phone: PhoneVerificationService
+    visits: VisitService
     payments: PaymentGateway
     _engine: Engine
     _mailer: Mailer
@@ -139,6 +141,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
         checkout=CheckoutService(uow, clock, payments, composer, settings.base_url),
         phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
+        visits=VisitService(uow, clock, payments, composer, settings.base_url),
         payments=payments, engine=engine, mailer=mailer, sms=sms)
 
 

@@ -180,3 +180,37 @@ def test_fifty_patients_racing_for_one_time_get_one_hold(demo_portal: Portal) ->
     for thread in threads:
         thread.join()
     assert outcomes.count("held") == 1 and outcomes.count("taken") == 49
+
+
+def book(portal: Portal, sms: RecordingSender, services: list[str], provider: str, start: datetime,
+         card: str = "pm_card_visa") -> int:
+    hold = portal.booking.hold(services, provider, start)
+    done = portal.checkout.confirm(hold.token, verified_phone(portal, sms), details(), card, accepted_policy=True)
+    assert done.appointment.id is not None
+    return done.appointment.id
+
+
+def test_cancelling_early_is_free_and_frees_the_time(demo_portal: Portal, sms: RecordingSender) -> None:
+    visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
+    result = demo_portal.visits.cancel(visit, by_patient=True)
+    assert (result.fee.cents, result.appointment.status.value) == (0, "cancelled")
+    assert "17:00" in times(demo_portal.booking.availability(["neurotoxin"], "jessica-lin", TUESDAY, TUESDAY))
+    with pytest.raises(InvalidInput, match="cancelled"):
+        demo_portal.visits.cancel(visit, by_patient=True)
+
+
+def test_cancelling_late_charges_the_fee_to_the_card_on_file(demo_portal: Portal, clock: FixedClock,
+                                                             sms: RecordingSender) -> None:
+    visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
+    clock.advance(timedelta(hours=20))  # now 05:00 on Tuesday: 12 hours before the visit
+    assert demo_portal.visits.preview_fee(visit).cents == 5000
+    result = demo_portal.visits.cancel(visit, by_patient=True)
+    assert (result.fee.cents, result.fee_charged) == (5000, True)
+    [mail] = [e.message for e in demo_portal.outbox.entries() if "cancelled" in e.message.idempotency_key]
+    assert "$50.00" in mail.text and "charged to your card" in mail.text
+
+
+def test_the_front_desk_can_waive_the_late_fee(demo_portal: Portal, clock: FixedClock, sms: RecordingSender) -> None:
+    visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
+    clock.advance(timedelta(hours=20))
+    assert demo_portal.visits.cancel(visit, by_patient=False, waive_fee=True).fee.cents == 0

@@ -125,7 +125,7 @@ def test_a_provider_who_does_not_offer_a_service_cannot_be_booked_for_it(demo_po
 
 def test_racing_bookings_for_one_slot_leave_exactly_one_appointment(demo_portal: Portal) -> None:
     patients = [demo_portal.patients.add(first_name=f"Racer{i}", last_name="Test", email=f"racer{i}@example.com")
-                for i in range(12)]
+                for i in range(50)]
     barrier = threading.Barrier(len(patients))
     outcomes: list[str] = []
 

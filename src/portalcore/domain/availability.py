@@ -138,39 +138,44 @@ _Period = tuple[int, int, str, int, "int | None"]
 def _working_periods(provider: Provider, first_day: date, last_day: date, zone: ZoneInfo, location: str | None,
                      hi: int, blocked: list[tuple[int, int]]) -> list[_Period]:
     """The provider's working periods on the days, sorted; adds the breaks of those days to ``blocked``."""
-    hours: dict[int, list[tuple[int, int, time, time, str]]] = {}
+    hours: list[list[tuple[int, int, str, time, time]]] = [[] for _ in range(7)]
     for h in provider.hours:
         if location is None or h.location == location:
-            hours.setdefault(h.weekday, []).append((_seconds(h.start), _seconds(h.end), h.start, h.end, h.location))
-    breaks: dict[int, list[tuple[int, int, time, time]]] = {}
+            hours[h.weekday].append((_seconds(h.start), _seconds(h.end), h.location, h.start, h.end))
+    breaks: list[list[tuple[int, int, time, time]]] = [[] for _ in range(7)]
     for b in provider.breaks:
-        breaks.setdefault(b.weekday, []).append((_seconds(b.start), _seconds(b.end), b.start, b.end))
+        breaks[b.weekday].append((_seconds(b.start), _seconds(b.end), b.start, b.end))
     periods: list[_Period] = []
-    if not hours:
-        return periods
-    day = first_day
-    midnight = datetime.combine(day, time.min)  # naive local wall clock
+    ordinal, last = first_day.toordinal(), last_day.toordinal()
+    midnight = datetime.combine(first_day, time.min)  # naive local wall clock
     offset = zone.utcoffset(midnight)
-    while day <= last_day:
-        naive_midnight = (day.toordinal() - _EPOCH_ORDINAL) * 86400
+    shift = offset // _SECOND
+    while ordinal <= last:
         next_midnight = midnight + _ONE_DAY
         next_offset = zone.utcoffset(next_midnight)
-        todays = hours.get(day.weekday())
+        weekday = (ordinal + 6) % 7
+        todays = hours[weekday]
         if todays:
+            naive_midnight = (ordinal - _EPOCH_ORDINAL) * 86400
             if offset == next_offset:  # one UTC offset from midnight to midnight: plain arithmetic
-                anchor = naive_midnight - offset // _SECOND
-                if anchor > hi:
+                day_start = naive_midnight - shift  # also the residue of the grid
+                if day_start > hi:
                     break
-                periods += [(anchor + s, anchor + e, where, naive_midnight, anchor) for s, e, _, _, where in todays]
-                blocked += [(anchor + s, anchor + e) for s, e, _, _ in breaks.get(day.weekday(), ())]
+                for s, e, where, _, _ in todays:
+                    periods.append((day_start + s, day_start + e, where, naive_midnight, day_start))
+                for s, e, _, _ in breaks[weekday]:
+                    blocked.append((day_start + s, day_start + e))
             else:
-                for _, _, s, e, where in todays:
+                day = date.fromordinal(ordinal)
+                for _, _, where, s, e in todays:
                     ps, pe = _local(day, s, zone), _local(day, e, zone)
                     fixed = _offset_at(ps, zone)
                     fixed = fixed if fixed == _offset_at(pe - 1, zone) else None
                     periods.append((ps, pe, where, naive_midnight, None if fixed is None else naive_midnight - fixed))
-                blocked += [(_local(day, s, zone), _local(day, e, zone)) for _, _, s, e in breaks.get(day.weekday(), ())]
-        day, midnight, offset = day + _ONE_DAY, next_midnight, next_offset
+                blocked += [(_local(day, s, zone), _local(day, e, zone)) for _, _, s, e in breaks[weekday]]
+        if next_offset != offset:
+            offset, shift = next_offset, next_offset // _SECOND
+        ordinal, midnight = ordinal + 1, next_midnight
     periods.sort(key=lambda period: period[:2])
     return periods
 
@@ -182,10 +187,19 @@ def _slots(slug: str, chunks: list[tuple[Iterable[int], str]], *, ordered: bool)
         chunks = [([t], where) for t, where in pairs]
     if len(_INSTANTS) > _INSTANTS_KEPT:
         _INSTANTS.clear()
-    found, make = _INSTANTS.get, _instant
+    found, make, new = _INSTANTS.get, _instant, object.__new__
+    set_start, set_provider, set_location = _SETTERS
     out: list[Slot] = []
+    append = out.append
     for starts, where in chunks:
-        out += [_new_slot(found(t) or make(t), slug, where) for t in starts]
+        for t in starts:
+            # Fills the attrs slots directly: the frozen __init__ goes through object.__setattr__ per field,
+            # which is about half the cost of a slot, and these values need no checking.
+            slot = new(Slot)
+            set_start(slot, found(t) or make(t))
+            set_provider(slot, slug)
+            set_location(slot, where)
+            append(slot)
     return out
 
 
@@ -201,18 +215,7 @@ def _instant(t: int) -> datetime:
     return made
 
 
-_new = object.__new__
-_set_start, _set_provider, _set_location = (Slot.__dict__[name].__set__ for name in ("start_at", "provider", "location"))
-
-
-def _new_slot(start_at: datetime, provider: str, location: str) -> Slot:
-    # Fills the slots directly: a frozen attrs __init__ goes through object.__setattr__ per field, which costs
-    # about half the time of building a slot, and these values are already checked.
-    slot = _new(Slot)
-    _set_start(slot, start_at)
-    _set_provider(slot, provider)
-    _set_location(slot, location)
-    return slot
+_SETTERS = tuple(Slot.__dict__[name].__set__ for name in ("start_at", "provider", "location"))
 
 
 def _seconds(at: time) -> int:

@@ -1,81 +1,76 @@
 """What keeps providers busy, read for online booking with one indexed range query per call.
 
-This is the hot path, so it runs SQLAlchemy Core statements built once (no ORM objects) and, on SQLite,
-parses the stored UTC text itself: ``datetime.fromisoformat`` is several times cheaper per value than the
-column type's result processing.
+This is the hot path of booking, so it skips the ORM and SQLAlchemy's statement compilation: the SQL is
+written out once per dialect and number of providers and run with ``exec_driver_sql`` (a third of the cost of
+executing a Core ``select`` here), and SQLite's stored UTC text is parsed with ``datetime.fromisoformat``,
+several times cheaper than the column type's result processing. Each part of the UNION ALL is a range scan of
+an index on (provider_id, start_at).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, literal, select, type_coerce, union_all
-from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from portalcore.adapters.sql.tables import AppointmentRow, ProviderRow, SlotHoldRow, TimeOffRow
-from portalcore.adapters.sql.types import UtcDateTime
 from portalcore.domain.appointments import AppointmentStatus
 
-BLOCKING = [s.value for s in AppointmentStatus if s.blocks_time]
+BLOCKING = tuple(s.value for s in AppointmentStatus if s.blocks_time)
 # No visit or hold keeps a provider busy for longer than this (a visit fits in one working day). It gives the
 # index range on (provider_id, start_at) a lower end, so the query never walks a provider's whole history.
 LONGEST_VISIT = timedelta(days=1)
 
-_appointment = AppointmentRow.__table__  # type: ignore[attr-defined]
-_hold = SlotHoldRow.__table__  # type: ignore[attr-defined]
-_time_off = TimeOffRow.__table__  # type: ignore[attr-defined]
-_provider = ProviderRow.__table__  # type: ignore[attr-defined]
+_STATUSES = ", ".join(f"'{s}'" for s in BLOCKING)  # constants, so the planner sees them
 
+_BUSY = f"""
+SELECT p.slug, a.start_at, a.busy_until FROM appointment AS a JOIN provider AS p ON p.id = a.provider_id
+ WHERE p.slug IN ({{slugs}}) AND a.start_at >= ? AND a.start_at < ? AND a.busy_until > ?
+   AND a.status IN ({_STATUSES})
+UNION ALL
+SELECT p.slug, h.start_at, h.busy_until FROM slot_hold AS h JOIN provider AS p ON p.id = h.provider_id
+ WHERE p.slug IN ({{slugs}}) AND h.start_at >= ? AND h.start_at < ? AND h.busy_until > ? AND h.expires_at > ?
+UNION ALL
+SELECT p.slug, t.start_at, t.end_at FROM provider_time_off AS t JOIN provider AS p ON p.id = t.provider_id
+ WHERE p.slug IN ({{slugs}}) AND t.start_at < ? AND t.end_at > ?
+"""  # time off is rare but may last weeks, so its range has no lower end
 
-def _bound(name: str) -> Any:
-    return bindparam(name, type_=UtcDateTime())
-
-
-def _busy_part(table: Any, end_column: Any, *conditions: Any) -> Select:
-    # Raw column values (text on SQLite, timestamptz on PostgreSQL); _parser() turns them into UTC datetimes.
-    return (select(_provider.c.slug, type_coerce(table.c.start_at, String), type_coerce(end_column, String))
-            .select_from(table.join(_provider, _provider.c.id == table.c.provider_id))
-            .where(_provider.c.slug.in_(bindparam("slugs", expanding=True)), table.c.start_at < _bound("end"),
-                   end_column > _bound("start"), *conditions))
-
-
-_BUSY = union_all(
-    _busy_part(_appointment, _appointment.c.busy_until, _appointment.c.start_at >= _bound("since"),
-               _appointment.c.status.in_(bindparam("blocking", expanding=True))),
-    _busy_part(_hold, _hold.c.busy_until, _hold.c.start_at >= _bound("since"), _hold.c.expires_at > _bound("now")),
-    # time off is rare but may last weeks, so it gets no lower bound
-    _busy_part(_time_off, _time_off.c.end_at),
-)
-
-
-def _booked(minutes: Any) -> Select:
-    return (select(_provider.c.slug, func.sum(minutes))
-            .select_from(_appointment.join(_provider, _provider.c.id == _appointment.c.provider_id))
-            .where(_provider.c.slug.in_(bindparam("slugs", expanding=True)),
-                   _appointment.c.start_at >= _bound("start"), _appointment.c.start_at < _bound("end"),
-                   _appointment.c.status.in_(bindparam("blocking", expanding=True)))
-            .group_by(_provider.c.slug))
-
-
-_BOOKED = {
-    "sqlite": _booked((func.julianday(_appointment.c.end_at) - func.julianday(_appointment.c.start_at)) * literal(1440)),
-    "postgresql": _booked(func.extract("epoch", _appointment.c.end_at - _appointment.c.start_at) / literal(60)),
+_MINUTES = {  # a visit's length in minutes
+    "sqlite": "(julianday(a.end_at) - julianday(a.start_at)) * 1440",
+    "postgresql": "extract(epoch FROM a.end_at - a.start_at) / 60",
 }
+_BOOKED = f"""
+SELECT p.slug, sum({{minutes}}) FROM appointment AS a JOIN provider AS p ON p.id = a.provider_id
+ WHERE p.slug IN ({{slugs}}) AND a.start_at >= ? AND a.start_at < ? AND a.status IN ({_STATUSES})
+ GROUP BY p.slug
+"""
+
+
+@cache
+def _sql(template: str, dialect: str, providers: int) -> str:
+    sql = template.format(slugs=", ".join("?" * providers), minutes=_MINUTES.get(dialect, ""))
+    return sql if dialect == "sqlite" else sql.replace("?", "%s")
+
+
+def _sqlite_bind(at: datetime) -> str:
+    # the text SQLAlchemy's SQLite DateTime stores (naive UTC with microseconds), so comparisons are textual
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text + "+00:00")  # an offset in the text is far cheaper than .replace(tzinfo=)
 
 
 def _postgresql_time(value: datetime) -> datetime:
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
-def _parser(dialect: str) -> Callable[[Any], datetime]:
-    return _sqlite_time if dialect == "sqlite" else _postgresql_time
+def _codec(dialect: str) -> tuple[Callable[[datetime], Any], Callable[[Any], datetime]]:
+    if dialect == "sqlite":
+        return _sqlite_bind, _sqlite_time
+    return (lambda at: at), _postgresql_time
 
 
 class SqlAvailabilityRepository:
@@ -91,9 +86,14 @@ class SqlAvailabilityRepository:
         if not busy or start >= end:
             return busy
         connection = self.session.connection()
-        parse = _parser(connection.dialect.name)
-        rows = connection.execute(_BUSY, {"slugs": list(busy), "blocking": BLOCKING, "start": start, "end": end,
-                                          "since": start - self._longest_visit, "now": now})
+        dialect = connection.dialect.name
+        bind, parse = _codec(dialect)
+        slugs = tuple(busy)
+        start_at, end_at, since = bind(start), bind(end), bind(start - self._longest_visit)
+        rows = connection.exec_driver_sql(_sql(_BUSY, dialect, len(slugs)), (
+            *slugs, since, end_at, start_at,
+            *slugs, since, end_at, start_at, bind(now),
+            *slugs, end_at, start_at)).all()
         for slug, begins, ends in rows:
             busy[slug].append((parse(begins), parse(ends)))
         for intervals in busy.values():
@@ -105,8 +105,9 @@ class SqlAvailabilityRepository:
         if not booked or start >= end:
             return booked
         connection = self.session.connection()
-        rows = connection.execute(_BOOKED[connection.dialect.name],
-                                  {"slugs": list(booked), "blocking": BLOCKING, "start": start, "end": end})
+        dialect = connection.dialect.name
+        bind, _ = _codec(dialect)
+        rows = connection.exec_driver_sql(_sql(_BOOKED, dialect, len(booked)), (*booked, bind(start), bind(end)))
         for slug, minutes in rows:
             booked[slug] = round(minutes or 0)
         return booked
