@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal
+from portalcore.bootstrap import Portal, read_clinic_file
 from portalcore.domain.booking import PatientDetails
 from portalcore.domain.errors import InvalidInput, PaymentDeclined, SlotTaken
 from portalcore.domain.outbox import Channel
@@ -214,3 +214,29 @@ def test_the_front_desk_can_waive_the_late_fee(demo_portal: Portal, clock: Fixed
     visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
     clock.advance(timedelta(hours=20))
     assert demo_portal.visits.cancel(visit, by_patient=False, waive_fee=True).fee.cents == 0
+
+
+@pytest.mark.parametrize(("clock_at", "dst_day", "nine_am_utc", "night_hours"), [
+    (datetime(2027, 3, 12, 15, 0, tzinfo=UTC), date(2027, 3, 14), 13, 5),  # spring forward: 02:00 → 03:00
+    (datetime(2026, 10, 29, 15, 0, tzinfo=UTC), date(2026, 11, 1), 14, 7),  # fall back: 02:00 → 01:00
+])
+def test_booking_on_dst_change_days_lands_at_the_right_instant(
+        portal: Portal, clock: FixedClock, sms: RecordingSender, clock_at: datetime, dst_day: date,
+        nine_am_utc: int, night_hours: int) -> None:
+    clock.at = clock_at
+    data = read_clinic_file()
+    data["providers"].append({"slug": "sam-night", "name": "Sam Night", "hours": [
+        {"weekday": "sun", "start": "00:00", "end": "06:00", "location": "soho"},
+        {"weekday": "sun", "start": "09:00", "end": "12:00", "location": "soho"}]})
+    data["services"][7]["providers"].append("sam-night")  # HydraFacial, 60 min + 15 min buffer
+    portal.setup.import_clinic(data)
+    slots = portal.booking.availability(["hydrafacial"], "sam-night", dst_day, dst_day)
+    night = [s for s in slots if s.start_at.astimezone(NEW_YORK).hour < 6]
+    # the night shift is 5 real hours on spring-forward day and 7 on fall-back day; 75 busy minutes per visit
+    assert night[-1].start_at - night[0].start_at == timedelta(hours=night_hours) - timedelta(minutes=75)
+    assert len({s.start_at for s in slots}) == len(slots)
+    nine = [s for s in slots if s.start_at.astimezone(NEW_YORK).strftime("%H:%M") == "09:00"]
+    assert nine and nine[0].start_at == datetime(dst_day.year, dst_day.month, dst_day.day, nine_am_utc, tzinfo=UTC)
+    booked = book(portal, sms, ["hydrafacial"], "sam-night", nine[0].start_at)
+    row = [r for r in portal.schedule.day(dst_day) if r.appointment.id == booked][0]
+    assert (row.local_start.strftime("%H:%M"), row.local_end.strftime("%H:%M")) == ("09:00", "10:00")
