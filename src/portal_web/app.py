@@ -13,11 +13,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from portal_web.api import CatalogController
+from portal_web.booking_api import BookingApi
+from portal_web.booking_pages import BookingPages
+from portal_web.checkout_api import CheckoutApi
+from portal_web.checkout_pages import CheckoutPages, ConfirmationPages
 from portal_web.dependencies import dependencies
 from portal_web.errors import handle_error
 from portal_web.health import healthz
+from portal_web.i18n import load_catalogs, remember_language
 from portal_web.pages import PagesController
-from portal_web.security import allowed_hosts, security_headers
+from portal_web.security import allowed_hosts, csrf_config, security_headers
 from portal_web.templating import template_engine
 from portalcore.bootstrap import Portal
 
@@ -31,12 +36,15 @@ def create_app(portal: Portal) -> Litestar:
     which Host headers are accepted and whether HSTS is sent.
     """
     base_url = portal.settings.base_url
+    load_catalogs()
     return Litestar(
-        route_handlers=[PagesController, CatalogController, healthz, static_files()],
+        route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
+                        BookingApi, CheckoutApi, healthz, static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),
         exception_handlers={Exception: handle_error},
-        before_send=[security_headers(base_url)],
+        csrf_config=csrf_config(base_url, portal.settings.secret_key),
+        before_send=[security_headers(base_url), remember_language(base_url)],
         allowed_hosts=allowed_hosts(base_url),
         openapi_config=openapi_config(),
         state=State({"portal": portal}),

@@ -12,11 +12,14 @@ from typing import Any
 
 import attrs
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 
-from portal_web.schemas import FieldError, Problem
+from portal_web.i18n import N_, choose
+from portal_web.rendering import language_links
+from portal_web.schemas import FieldError, Problem, SlotRef
+from portalcore.domain.availability import Slot
 from portalcore.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -26,6 +29,7 @@ from portalcore.domain.errors import (
     PaymentUnavailable,
     PortalError,
 )
+from portalcore.services.booking import TimeTaken
 
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api"
@@ -40,19 +44,23 @@ STATUS_BY_ERROR: dict[type[PortalError], int] = {
     PaymentUnavailable: 503,
     ConfigurationError: 503,
 }
-HEADINGS = {
-    400: "Please check your request",
-    402: "The payment did not go through",
-    404: "We could not find that page",
-    405: "That action is not available here",
-    409: "Something changed in the meantime",
-    422: "Please check what you entered",
-    503: "Online booking is not available right now",
+HEADINGS = {  # translated where they are shown
+    400: N_("Please check your request"),
+    402: N_("The payment did not go through"),
+    403: N_("This form has expired"),
+    404: N_("We could not find that page"),
+    405: N_("That action is not available here"),
+    409: N_("Something changed in the meantime"),
+    422: N_("Please check what you entered"),
+    503: N_("Online booking is not available right now"),
 }
-UNEXPECTED = "Something went wrong on our side. Please try again in a moment, or call the clinic."
-UNAVAILABLE = "Online booking is not available right now. Please try again later, or call the clinic."
-NO_SUCH_PAGE = "There is nothing at this address. It may have moved, or the link may be mistyped."
-INVALID_REQUEST = "Some parts of the request are not valid."
+NOT_SET_UP_HEADING = N_("This booking site is almost ready")
+CSRF_FAILED = N_("For your security this form can only be sent from a page of this site that is still open. "
+                 "Please go back, reload the page and try again.")
+UNEXPECTED = N_("Something went wrong on our side. Please try again in a moment, or call the clinic.")
+UNAVAILABLE = N_("Online booking is not available right now. Please try again later, or call the clinic.")
+NO_SUCH_PAGE = N_("There is nothing at this address. It may have moved, or the link may be mistyped.")
+INVALID_REQUEST = N_("Some parts of the request are not valid.")
 
 
 class ClinicNotSetUp(ConfigurationError):
@@ -70,6 +78,7 @@ class Failure:
     detail: str
     errors: tuple[FieldError, ...] = ()
     headers: dict[str, str] = attrs.field(factory=dict)
+    alternatives: tuple[Slot, ...] = ()
 
     @property
     def title(self) -> str:
@@ -92,7 +101,8 @@ def _describe_portal_error(error: PortalError) -> Failure:
         # Configuration messages are written for operators and may name hosts or keys.
         logger.error("configuration error while serving a request: %s", error)
         return Failure(status, error.code, UNAVAILABLE)
-    return Failure(status, error.code, str(error))
+    alternatives = error.alternatives if isinstance(error, TimeTaken) else ()
+    return Failure(status, error.code, str(error), alternatives=alternatives)
 
 
 def _describe_http_exception(error: HTTPException) -> Failure:
@@ -106,6 +116,8 @@ def _describe_http_exception(error: HTTPException) -> Failure:
         return Failure(error.status_code, "invalid_request", INVALID_REQUEST, fields, headers)
     if isinstance(error, NotFoundException):
         return Failure(404, "not_found", NO_SUCH_PAGE, headers=headers)
+    if isinstance(error, PermissionDeniedException) and error.detail == "CSRF token verification failed":
+        return Failure(403, "csrf_failed", CSRF_FAILED, headers=headers)
     code = HTTPStatus(error.status_code).name.lower()
     return Failure(error.status_code, code, error.detail or HTTPStatus(error.status_code).phrase, headers=headers)
 
@@ -121,17 +133,21 @@ def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[
     failure = describe(error)
     if request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/"):
         return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)
-    context = {"clinic": None, "failure": failure, "heading": HEADINGS.get(failure.status, failure.title)}
-    if isinstance(error, ClinicNotSetUp):
-        context["heading"] = "This booking site is almost ready"
+    lang = choose(request.query_params, request.cookies, request.headers.get("accept-language", ""))
+    heading = NOT_SET_UP_HEADING if isinstance(error, ClinicNotSetUp) else HEADINGS.get(failure.status, failure.title)
+    context = {"clinic": None, "failure": failure, "heading": heading, "lang": lang,
+               "language_links": language_links(request, lang)}
     return Template("error.html", context=context, status_code=failure.status, media_type=MediaType.HTML,
                     headers=failure.headers)
 
 
 def problem(failure: Failure) -> Problem:
     """The RFC 9457 body for a failure."""
+    alternatives = [SlotRef(start_at=s.start_at, provider=s.provider, location=s.location)
+                    for s in failure.alternatives]
     return Problem(type=f"urn:portal:problem:{failure.code}", title=failure.title, status=failure.status,
-                   detail=failure.detail, code=failure.code, errors=list(failure.errors) or None)
+                   detail=failure.detail, code=failure.code, errors=list(failure.errors) or None,
+                   alternatives=alternatives or None)
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
@@ -54,6 +55,14 @@ class FieldError(Struct, kw_only=True, omit_defaults=True):
     source: str | None = None
 
 
+class SlotRef(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A time a visit can start, with whom and where."""
+
+    start_at: Annotated[datetime, Meta(description="The start, in UTC (ISO 8601).")]
+    provider: Slug
+    location: Slug
+
+
 class Problem(Struct, kw_only=True, omit_defaults=True):
     """An error as RFC 9457 problem details (media type application/problem+json)."""
 
@@ -63,6 +72,8 @@ class Problem(Struct, kw_only=True, omit_defaults=True):
     detail: Annotated[str, Meta(description="One readable sentence for the person using the app.")]
     code: Annotated[str, Meta(description="A stable machine-readable error code, e.g. slot_taken.")]
     errors: list[FieldError] | None = None
+    alternatives: Annotated[list[SlotRef] | None, Meta(
+        description="With slot_taken: the next open times for the same visit.")] = None
 
 
 class Health(Struct, kw_only=True, omit_defaults=True):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
@@ -52,3 +54,16 @@ def allowed_hosts(base_url: str) -> AllowedHostsConfig:
     parts = urlsplit(base_url)
     hosts = [h for h in (parts.hostname, parts.netloc.rpartition("@")[2]) if h]
     return AllowedHostsConfig(allowed_hosts=list(dict.fromkeys([*hosts, *LOCAL_HOSTS])), www_redirect=False)
+
+
+# The JSON API takes no cookies, so a forged cross-site request has nothing to ride on; static files and the
+# health check change nothing and should not set a cookie (a cached response must not carry one).
+CSRF_EXEMPT = ["^/api/", "^/static/", "^/healthz$", "^/schema"]
+
+
+def csrf_config(base_url: str, secret_key: str) -> CSRFConfig:
+    """Every POST form carries ``_csrf_token`` matching a signed cookie (``__Host-csrf`` behind https)."""
+    secure = base_url.lower().startswith("https://")
+    secret = hashlib.sha256(f"portal_web.csrf:{secret_key}".encode()).hexdigest()
+    return CSRFConfig(secret=secret, cookie_name="__Host-csrf" if secure else "csrftoken", cookie_secure=secure,
+                      cookie_httponly=True, cookie_samesite="lax", exclude=CSRF_EXEMPT)

@@ -1,29 +1,20 @@
-"""The Jinja2 environment of the pages, with filters that format money, durations and phone numbers."""
+"""The Jinja2 environment of the pages: translated with the i18n extension, with formatting filters."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from portalcore.domain.money import Money
+from portal_web.i18n import money, template_gettext, template_ngettext, translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-DEFAULT_LOCALE = "en_US"
-
-
-def money(value: Money, locale: str = DEFAULT_LOCALE) -> str:
-    """``Money(45000, "USD")`` → ``"$450.00"`` in the given locale (en_US when the locale is unknown)."""
-    return format_currency(Decimal(value.cents) / 100, value.currency, locale=_locale(locale))
 
 
 def duration(minutes: int) -> str:
-    """``45`` → ``"45 min"``."""
+    """``45`` → ``"45 min"`` (the same in English and Spanish)."""
     return f"{minutes} min"
 
 
@@ -36,15 +27,15 @@ def phone(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _locale(name: str) -> Locale:
-    try:
-        return Locale.parse(name.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(DEFAULT_LOCALE)
+def environment() -> Environment:
+    """Autoescaped, strict about undefined names (typos fail loudly), and translated in each page's ``lang``."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(money=money, duration=duration, phone=phone, t=translate)
+    return env
 
 
 def template_engine() -> JinjaTemplateEngine:
-    """The engine for ``TemplateConfig``: autoescaped, and strict about undefined names so typos fail loudly."""
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined)
-    environment.filters.update(money=money, duration=duration, phone=phone)
-    return JinjaTemplateEngine(engine_instance=environment)
+    """The engine for ``TemplateConfig``."""
+    return JinjaTemplateEngine(engine_instance=environment())

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from portal_web import create_app
 from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import build_portal, read_clinic_file
+from portalcore.bootstrap import Portal, build_portal, read_clinic_file
 from portalcore.settings import Settings
 from tests.fakes.memory import RecordingSender
 
@@ -31,15 +32,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo clinic served by uvicorn in a thread; yields its base URL."""
-    port, data_dir = free_port(), tmp_path_factory.mktemp("web")
-    base_url = f"http://127.0.0.1:{port}"
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'portal.db'}", base_url=base_url)
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)),
-                          mailer=RecordingSender(), sms=RecordingSender())
-    portal.setup.import_clinic(read_clinic_file())
+@contextmanager
+def serving(portal: Portal, port: int) -> Iterator[str]:
+    """The web app over ``portal`` served by uvicorn in a thread on 127.0.0.1:``port``; yields its base URL."""
     server = uvicorn.Server(uvicorn.Config(create_app(portal), host="127.0.0.1", port=port, log_level="warning",
                                            ws="none", lifespan="on"))
     thread = threading.Thread(target=server.run, name="live-web-server", daemon=True)
@@ -50,10 +45,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the live web server did not start")
             time.sleep(0.05)
-        yield base_url
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo clinic served by uvicorn in a thread; yields its base URL."""
+    port, data_dir = free_port(), tmp_path_factory.mktemp("web")
+    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'portal.db'}",
+                        base_url=f"http://127.0.0.1:{port}")
+    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)),
+                          mailer=RecordingSender(), sms=RecordingSender())
+    portal.setup.import_clinic(read_clinic_file())
+    try:
+        with serving(portal, port) as base_url:
+            yield base_url
+    finally:
         portal.close()
 
 

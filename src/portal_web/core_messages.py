@@ -1,0 +1,31 @@
+"""Sentences the core services raise that the pages translate when they show them (with the ``t`` filter).
+
+The services speak English; listing their fixed messages here puts them in the message catalogs. A message that
+is not listed, or that carries a value (a name, a count), is shown as the service wrote it.
+"""
+
+from __future__ import annotations
+
+from portal_web.i18n import N_
+
+CORE_MESSAGES = (
+    N_("That time was just taken. Here are the next open times."),
+    N_("Your held time has run out. Please choose a time again."),
+    N_("No provider can be booked online for this visit right now."),
+    N_("Please choose a provider."),
+    N_("That provider does not offer every service in your visit; please choose another."),
+    N_("Please confirm your mobile number with the code we texted you."),
+    N_("Please read and accept the cancellation and deposit policy."),
+    N_("A card is needed to secure this visit."),
+    N_("There is no booking with that reference."),
+    N_("This phone check is unknown; please start again."),
+    N_("Too many codes were sent to this number. Please start again later or call the clinic."),
+    N_("Too many wrong codes. Please ask for a new code."),
+    N_("This code has expired. Please ask for a new code."),
+    N_("That code is not right. Please ask for a new code."),
+    N_("That service is already in your visit."),
+    N_("Choose at least one service."),
+    N_("Your card was declined."),
+    N_("Your card was declined (insufficient funds)."),
+    N_("The payment service is not reachable right now; nothing was charged. Please try again."),
+)
