@@ -31,7 +31,9 @@ def environment() -> Environment:
     """Autoescaped, strict about undefined names (typos fail loudly), and translated in each page's ``lang``."""
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
                       extensions=["jinja2.ext.i18n"])
-    env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # added to the environment by the i18n extension above, so type checkers cannot see it
+    install = getattr(env, "install_gettext_callables")
+    install(template_gettext, template_ngettext, newstyle=True)
     env.filters.update(money=money, duration=duration, phone=phone, t=translate)
     return env
 

@@ -182,17 +182,18 @@ def test_amount_that_is_not_positive_whole_cents_is_refused(backend: Backend, am
     customer, card = _customer_with_card(backend.gateway)
     with pytest.raises(InvalidInput):
         backend.gateway.charge(customer_id=customer.id, payment_method_id=card.payment_method_id,
-                               amount_cents=amount, currency="USD", idempotency_key="fee-1")  # type: ignore[arg-type]
+                               amount_cents=amount, currency="USD", idempotency_key="fee-1")  # type: ignore[arg-type]  (wrong on purpose)
     assert backend.money_moved() == []
 
 
 def test_same_idempotency_key_twice_makes_one_payment(backend: Backend) -> None:
     customer, card = _customer_with_card(backend.gateway)
-    kwargs = dict(customer_id=customer.id, payment_method_id=card.payment_method_id, amount_cents=4_000,
-                  currency="USD", idempotency_key="fee-1")
+    def charge():
+        return backend.gateway.charge(customer_id=customer.id, payment_method_id=card.payment_method_id,
+                                      amount_cents=4_000, currency="USD", idempotency_key="fee-1")
 
-    first = backend.gateway.charge(**kwargs)  # type: ignore[arg-type]
-    second = backend.gateway.charge(**kwargs)  # type: ignore[arg-type]
+    first = charge()
+    second = charge()
 
     assert first == second
     assert backend.money_moved() == [first.id]

@@ -205,15 +205,15 @@ def scenarios(draw: st.DrawFn) -> dict:
 
     off = [TimeOff(*interval()) for _ in range(draw(st.integers(0, 1)))]
     visit = draw(st.integers(5, 120))
-    return dict(
-        who=Provider(slug="p", name="P", hours=hours, breaks=breaks, time_off=tuple(off)), first_day=first_day,
-        last_day=first_day + timedelta(days=days - 1), zone=zone, visit=visit,
-        busy_minutes=visit + draw(st.sampled_from([0, 5, 10, 15, 30])),
-        busy=[interval() for _ in range(draw(st.integers(0, 6)))],
-        step=draw(st.sampled_from([5, 10, 15, 20, 30, 45, 60])),
-        earliest=start + timedelta(minutes=draw(st.integers(-60, days * 1440))),
-        latest=start + timedelta(minutes=draw(st.integers(0, days * 1440 + 60))),
-        location=draw(st.sampled_from([None, "a"])))
+    return {
+        "who": Provider(slug="p", name="P", hours=hours, breaks=breaks, time_off=tuple(off)), "first_day": first_day,
+        "last_day": first_day + timedelta(days=days - 1), "zone": zone, "visit": visit,
+        "busy_minutes": visit + draw(st.sampled_from([0, 5, 10, 15, 30])),
+        "busy": [interval() for _ in range(draw(st.integers(0, 6)))],
+        "step": draw(st.sampled_from([5, 10, 15, 20, 30, 45, 60])),
+        "earliest": start + timedelta(minutes=draw(st.integers(-60, days * 1440))),
+        "latest": start + timedelta(minutes=draw(st.integers(0, days * 1440 + 60))),
+        "location": draw(st.sampled_from([None, "a"]))}
 
 
 def run(case: dict) -> list[Slot]:

@@ -55,13 +55,16 @@ def open_slots(provider: Provider, *, first_day: date, last_day: date, zone: Zon
     lo, hi = ceil(earliest.timestamp()), floor(latest.timestamp())
     if lo > hi:
         return []
-    blocked: list[tuple[int, int]] = []
-    if busy:
+    if len(busy) > 8:  # C-level loops pay off beyond a handful of intervals
         begins, finishes = zip(*busy)
         blocked = list(zip(map(floor, map(_timestamp, begins)), map(ceil, map(_timestamp, finishes))))
-    blocked += [(floor(off.start_at.timestamp()), ceil(off.end_at.timestamp())) for off in provider.time_off]
-    periods = _working_periods(provider, first_day, last_day, zone, location, hi, blocked)
-    ordered = all(periods[k][0] >= periods[k - 1][1] for k in range(1, len(periods)))
+    else:
+        blocked = [(floor(s.timestamp()), ceil(e.timestamp())) for s, e in busy]
+    if provider.time_off:  # past absences pile up on a provider: skip them before converting
+        blocked += [(floor(off.start_at.timestamp()), ceil(off.end_at.timestamp()))
+                    for off in provider.time_off
+                    if off.end_at > earliest and off.start_at < latest + timedelta(minutes=busy_minutes)]
+    periods, ordered = _working_periods(provider, first_day, last_day, zone, location, hi, blocked)
     blocked.sort()
     length, step = busy_minutes * 60, slot_minutes * 60
     chunks: list[tuple[Iterable[int], str]] = []
@@ -112,16 +115,15 @@ def first_available(candidates: Mapping[str, Iterable[Slot]], booked_minutes: Ma
     local_day: dict[datetime, date] = {}
     for slug in sorted(candidates):
         load = booked_minutes.get(slug, 0)
-        per_day = not isinstance(load, int)
+        total, per_day = (load, None) if isinstance(load, int) else (0, load)
         for slot in candidates[slug]:
             key = (slot.start_at, slot.location)
-            if per_day:
+            minutes = total
+            if per_day is not None:
                 day = local_day.get(slot.start_at)
                 if day is None:
                     day = local_day[slot.start_at] = slot.start_at.astimezone(zone).date()
-                minutes = load.get(day, 0)  # type: ignore[union-attr]
-            else:
-                minutes = load  # type: ignore[assignment]
+                minutes = per_day.get(day, 0)
             held = chosen.get(key)
             # slugs come in ascending order, so only strictly fewer minutes takes a time from an earlier one
             if held is None or minutes < held[0]:
@@ -136,17 +138,26 @@ _Period = tuple[int, int, str, int, "int | None"]
 
 
 def _working_periods(provider: Provider, first_day: date, last_day: date, zone: ZoneInfo, location: str | None,
-                     hi: int, blocked: list[tuple[int, int]]) -> list[_Period]:
-    """The provider's working periods on the days, sorted; adds the breaks of those days to ``blocked``."""
-    hours: list[list[tuple[int, int, str, time, time]]] = [[] for _ in range(7)]
-    for h in provider.hours:
-        if location is None or h.location == location:
-            hours[h.weekday].append((_seconds(h.start), _seconds(h.end), h.location, h.start, h.end))
-    breaks: list[list[tuple[int, int, time, time]]] = [[] for _ in range(7)]
-    for b in provider.breaks:
-        breaks[b.weekday].append((_seconds(b.start), _seconds(b.end), b.start, b.end))
-    periods: list[_Period] = []
+                     hi: int, blocked: list[tuple[int, int]]) -> tuple[list[_Period], bool]:
+    """The provider's working periods on the days, sorted, and whether none overlaps the next; adds the breaks
+    of those days to ``blocked``."""
     ordinal, last = first_day.toordinal(), last_day.toordinal()
+    # a short range needs the hours of its own weekdays only (most calls ask for one day)
+    wanted = range(7) if last - ordinal >= 6 else {(o + 6) % 7 for o in range(ordinal, last + 1)}
+    hours: list[list[tuple[int, int, str, time, time]]] = [[], [], [], [], [], [], []]
+    for h in provider.hours:
+        if h.weekday in wanted and (location is None or h.location == location):
+            start, end = h.start, h.end
+            hours[h.weekday].append((start.hour * 3600 + start.minute * 60 + start.second,
+                                     end.hour * 3600 + end.minute * 60 + end.second, h.location, start, end))
+    breaks: list[list[tuple[int, int, time, time]]] = [[], [], [], [], [], [], []]
+    for b in provider.breaks:
+        if b.weekday not in wanted:
+            continue
+        start, end = b.start, b.end
+        breaks[b.weekday].append((start.hour * 3600 + start.minute * 60 + start.second,
+                                  end.hour * 3600 + end.minute * 60 + end.second, start, end))
+    periods: list[_Period] = []
     midnight = datetime.combine(first_day, time.min)  # naive local wall clock
     offset = zone.utcoffset(midnight)
     shift = offset // _SECOND
@@ -176,8 +187,11 @@ def _working_periods(provider: Provider, first_day: date, last_day: date, zone: 
         if next_offset != offset:
             offset, shift = next_offset, next_offset // _SECOND
         ordinal, midnight = ordinal + 1, next_midnight
-    periods.sort(key=lambda period: period[:2])
-    return periods
+    ordered = True
+    if len(periods) > 1:
+        periods.sort()  # ties up to the anchor have equal anchors, so None is never compared with a number
+        ordered = all(periods[k][0] >= periods[k - 1][1] for k in range(1, len(periods)))
+    return periods, ordered
 
 
 def _slots(slug: str, chunks: list[tuple[Iterable[int], str]], *, ordered: bool) -> list[Slot]:
@@ -216,10 +230,6 @@ def _instant(t: int) -> datetime:
 
 
 _SETTERS = tuple(Slot.__dict__[name].__set__ for name in ("start_at", "provider", "location"))
-
-
-def _seconds(at: time) -> int:
-    return at.hour * 3600 + at.minute * 60 + at.second
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> int:
