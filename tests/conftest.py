@@ -51,7 +51,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", database_url=database_url, base_url="http://portal.test")
+    # cheap argon2 parameters: the suite hashes many passwords, and their strength is not what it tests
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, base_url="http://portal.test",
+                    password_hash_time_cost=1, password_hash_memory_kib=1024)
 
 
 @pytest.fixture

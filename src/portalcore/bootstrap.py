@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,24 @@ from typing import Any
 import attrs
 from sqlalchemy.engine import Engine
 
+from portalcore.adapters.argon2_hasher import Argon2PasswordHasher
+from portalcore.adapters.breached_passwords import BundledBreachedPasswords
+from portalcore.adapters.captcha import make_captcha
 from portalcore.adapters.clock import SystemClock
 from portalcore.adapters.scheduler import ApschedulerRunner
 from portalcore.adapters.sql import migrate
 from portalcore.adapters.sql.engine import make_engine
 from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
+from portalcore.adapters.totp import PyotpOneTimePasswords
+from portalcore.domain.access import AccessPolicy
+from portalcore.domain.passwords import PasswordPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import RetryPolicy
-from portalcore.ports import Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender
+from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
+from portalcore.services.access_kit import AccessKit
+from portalcore.services.credentials import CredentialService
+from portalcore.services.invitations import InvitationService
+from portalcore.services.login import LoginService
 from portalcore.services.booking import BookingService
 from portalcore.services.catalog import CatalogService
 from portalcore.services.checkout import CheckoutService
@@ -49,6 +60,10 @@ class Portal:
     phone: PhoneVerificationService
     visits: VisitService
     payments: PaymentGateway
+    invitations: InvitationService
+    login: LoginService
+    credentials: CredentialService
+    captcha: Captcha
     _engine: Engine
     _mailer: Mailer
     _sms: SmsSender
@@ -135,6 +150,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     retry = RetryPolicy(max_attempts=settings.outbox_max_attempts, base_seconds=settings.outbox_retry_base_seconds)
     dispatcher = OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size)
     payments = payments or build_payments(settings, engine, clock)
+    kit = build_access_kit(settings, uow, clock, composer, dispatcher)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow), patients=PatientService(uow),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
@@ -142,7 +158,25 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         checkout=CheckoutService(uow, clock, payments, composer, settings.base_url),
         phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
         visits=VisitService(uow, clock, payments, composer, settings.base_url),
-        payments=payments, engine=engine, mailer=mailer, sms=sms)
+        payments=payments, invitations=InvitationService(kit), login=LoginService(kit, PyotpOneTimePasswords()),
+        credentials=CredentialService(kit),
+        captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
+        engine=engine, mailer=mailer, sms=sms)
+
+
+def build_access_kit(settings: Settings, uow: UnitOfWorkFactory, clock: Clock, composer: MessageComposer,
+                     dispatcher: OutboxDispatcher) -> AccessKit:
+    policy = AccessPolicy(invite_ttl=timedelta(days=settings.invite_link_days),
+                          verify_ttl=timedelta(hours=settings.verify_link_hours),
+                          reset_ttl=timedelta(minutes=settings.reset_link_minutes),
+                          idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+                          absolute_timeout=timedelta(hours=settings.session_absolute_hours))
+    hasher = Argon2PasswordHasher(time_cost=settings.password_hash_time_cost,
+                                  memory_cost=settings.password_hash_memory_kib)
+    return AccessKit(uow=uow, clock=clock, composer=composer, dispatcher=dispatcher, hasher=hasher,
+                     breached=BundledBreachedPasswords(), secret=settings.secret_key.encode(),
+                     base_url=settings.base_url, policy=policy,
+                     passwords=PasswordPolicy(min_length=settings.password_min_length))
 
 
 def read_clinic_file(path: Path | None = None) -> dict[str, Any]:

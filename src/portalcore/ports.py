@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from portalcore.domain.access import AccessLink, Account, LinkPurpose, LoginChallenge, PortalSession
 from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.audit import AuditEvent
 from portalcore.domain.booking import CardOnFile, Hold, PaymentRecord
 from portalcore.domain.catalog import FormTemplate, Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, Location
@@ -16,6 +18,7 @@ from portalcore.domain.outbox import MessageStatus, OutboxEntry, OutgoingMessage
 from portalcore.domain.patients import Patient
 from portalcore.domain.payments import Customer, Payment, Refund, SavedCard
 from portalcore.domain.providers import Provider
+from portalcore.domain.proxies import ProxyGrant
 from portalcore.domain.verification import PhoneChallenge
 
 
@@ -54,6 +57,8 @@ class PatientRepository(Protocol):
         """Stores a new patient; raises ``Conflict`` when the email is already on another patient."""
 
     def count(self) -> int: ...
+    def change_email(self, patient_id: int, email: str) -> None:
+        """Raises ``Conflict`` when another patient has that email."""
 
 
 class AppointmentRepository(Protocol):
@@ -121,6 +126,48 @@ class OutboxRepository(Protocol):
     def counts(self) -> dict[MessageStatus, int]: ...
 
 
+class AccessRepository(Protocol):
+    """Logins, one-time links, login challenges, sessions, throttles, recovery codes, proxy grants, audit log.
+
+    Lookups by token take the keyed hash of the token, never the token itself."""
+
+    def account(self, account_id: int, *, for_update: bool = False) -> Account | None: ...
+    def account_by_email(self, email: str, *, for_update: bool = False) -> Account | None: ...
+    def account_of_patient(self, patient_id: int) -> Account | None: ...
+    def add_account(self, account: Account, now: datetime) -> Account:
+        """Raises ``Conflict`` when the email or the patient already has an account."""
+
+    def save_account(self, account: Account) -> None: ...
+    def never_logged_in(self, limit: int | None = None) -> list[tuple[int, int | None]]: ...
+    def add_link(self, link: AccessLink, now: datetime) -> None: ...
+    def link(self, token_hash: str) -> AccessLink | None: ...
+    def latest_link(self, purpose: LinkPurpose, *, patient_id: int) -> AccessLink | None: ...
+    def use_link(self, token_hash: str, now: datetime) -> None: ...
+    def revoke_links(self, purpose: LinkPurpose, now: datetime, *, patient_id: int | None = None,
+                     account_id: int | None = None) -> int: ...
+    def add_challenge(self, challenge: LoginChallenge, now: datetime) -> None: ...
+    def challenge(self, token_hash: str) -> LoginChallenge | None: ...
+    def save_challenge(self, challenge: LoginChallenge) -> None: ...
+    def add_session(self, portal_session: PortalSession) -> None: ...
+    def session_by_token(self, token_hash: str) -> PortalSession | None: ...
+    def save_session(self, portal_session: PortalSession) -> None: ...
+    def end_sessions(self, account_id: int, now: datetime, *, keep: str | None = None) -> int: ...
+    def throttle(self, key: str, now: datetime, window_seconds: int) -> int: ...
+    def count_failure(self, key: str, now: datetime, window_seconds: int) -> int: ...
+    def replace_recovery_codes(self, account_id: int, code_hashes: Sequence[str], now: datetime) -> None: ...
+    def use_recovery_code(self, account_id: int, code_hash: str, now: datetime) -> bool: ...
+    def recovery_codes_left(self, account_id: int) -> int: ...
+    def add_grant(self, grant: ProxyGrant, now: datetime) -> ProxyGrant: ...
+    def grants_of_account(self, account_id: int) -> list[ProxyGrant]: ...
+    def grants_for_patient(self, patient_id: int) -> list[ProxyGrant]: ...
+    def save_grant(self, grant: ProxyGrant) -> None: ...
+    def record(self, event: AuditEvent) -> None:
+        """Appends to the audit log (the database refuses updates and deletes of it)."""
+
+    def events(self, *, patient_id: int | None = None, account_id: int | None = None,
+               actions_prefix: str = "", limit: int = 200) -> list[AuditEvent]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` begins it; leaving without ``commit()`` rolls it back."""
 
@@ -131,6 +178,7 @@ class UnitOfWork(Protocol):
     availability: AvailabilityRepository
     bookings: BookingRepository
     outbox: OutboxRepository
+    access: AccessRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -184,3 +232,45 @@ class PaymentGateway(Protocol):
         """Takes an amount from a saved card at once (deposits, cancellation fees)."""
 
     def refund(self, payment_id: str, *, amount_cents: int, idempotency_key: str) -> Refund: ...
+
+
+class PasswordHasher(Protocol):
+    """Slow, salted password hashes (argon2id)."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, stored_hash: str, password: str) -> bool:
+        """True when ``password`` matches; False (never an exception) when it does not or the hash is unreadable."""
+
+    def dummy_verify(self) -> None:
+        """Spends as long as a real ``verify`` (answers about unknown emails take the same time)."""
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than today's and should be replaced at login."""
+
+
+class BreachedPasswords(Protocol):
+    """Knows passwords that are common or appeared in breaches (checked after NFKC normalization)."""
+
+    def is_breached(self, password: str) -> bool: ...
+
+
+class Captcha(Protocol):
+    """A human check on sign-up, login and reset forms; the null adapter accepts everyone (off by default)."""
+
+    enabled: bool
+    site_key: str
+    provider: str  # "none", "recaptcha", "hcaptcha" or "turnstile": which widget the page must show
+
+    def verify(self, response_token: str, remote_ip: str | None = None) -> bool:
+        """True when the provider confirms the token; False when it refuses or cannot be reached."""
+
+
+class OneTimePasswords(Protocol):
+    """Authenticator-app codes (RFC 6238 TOTP, 6 digits, 30-second steps)."""
+
+    def new_secret(self) -> str: ...
+    def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:
+        """The ``otpauth://`` URI an authenticator app reads (usually from a QR code)."""
+
+    def matching_step(self, secret: str, code: str, at: datetime, *, window: int = 1) -> int | None:
+        """The time step (``at`` // 30 s, ± ``window``) whose code equals ``code``, or None."""

@@ -17,7 +17,7 @@ import attrs
 
 from portalcore.domain.errors import ConfigurationError
 
-SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "twilio_auth_token", "stripe_secret_key"})
+SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "twilio_auth_token", "stripe_secret_key", "captcha_secret"})
 MAIL_BACKENDS = ("file", "smtp")
 SMS_BACKENDS = ("console", "twilio")
 PAYMENT_BACKENDS = ("simulated", "stripe")
@@ -56,6 +56,18 @@ class Settings:
     outbox_retry_base_seconds: float = 30.0
     outbox_batch_size: int = 50
     worker_interval_seconds: float = 5.0
+    # portal access
+    password_min_length: int = 12
+    password_hash_time_cost: int = 3  # argon2id, RFC 9106 low-memory profile
+    password_hash_memory_kib: int = 65536
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    invite_link_days: int = 7
+    verify_link_hours: int = 24
+    reset_link_minutes: int = 60
+    captcha_provider: str = "none"  # none, recaptcha, hcaptcha, turnstile
+    captcha_site_key: str = ""
+    captcha_secret: str = ""
 
     @property
     def effective_database_url(self) -> str:
@@ -78,6 +90,8 @@ class Settings:
                 raise ConfigurationError(f"PORTAL_{name.upper()} must be one of {', '.join(allowed)}")
         if self.sms_backend == "twilio" and not (self.twilio_account_sid and self.twilio_auth_token and self.twilio_from):
             raise ConfigurationError("Twilio SMS needs PORTAL_TWILIO_ACCOUNT_SID, PORTAL_TWILIO_AUTH_TOKEN and PORTAL_TWILIO_FROM")
+        if not 8 <= self.password_min_length <= 64:
+            raise ConfigurationError("PORTAL_PASSWORD_MIN_LENGTH must be between 8 and 64")
         if self.payment_backend == "stripe" and not self.stripe_secret_key:
             raise ConfigurationError("Stripe payments need PORTAL_STRIPE_SECRET_KEY")
         return self

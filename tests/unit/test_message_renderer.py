@@ -22,9 +22,53 @@ CONTEXTS: dict[str, dict[str, Any]] = {
                          {"title": "Skin care", "body": "Stop retinol 3 days before."}],
     },
     "login_code": {"clinic_name": "Lumen Aesthetics", "code": "482913", "minutes": 10},
+    "phone_code_sms": {"clinic_name": "Lumen Aesthetics", "code": "482913", "minutes": 10},
+    "portal_access_sms": {
+        "clinic_name": "Lumen Aesthetics", "patient_name": "Ann Lee", "email_sent": False,
+        "link": "https://portal.test/activate/sms1",
+    },
+    "verify_email": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "link": "https://portal.test/verify/v1", "hours": 24,
+    },
+    "signup_exists": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "login_link": "https://portal.test/login",
+        "reset_link": "https://portal.test/password/forgot",
+    },
+    "password_reset": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "link": "https://portal.test/password/reset/r1",
+        "minutes": 30,
+    },
+    "password_changed": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "when": "Tue 3 Mar 2026, 10:00",
+        "reset_link": "https://portal.test/password/forgot",
+    },
+    "email_change_confirm": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "new_email": "ann.new@example.com",
+        "link": "https://portal.test/email/confirm/e1", "hours": 24,
+    },
+    "email_changed": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "new_email": "ann.new@example.com",
+        "when": "Tue 3 Mar 2026, 10:00",
+    },
+    "second_factor_changed": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "factor": "an authenticator app", "added": True,
+        "when": "Tue 3 Mar 2026, 10:00",
+    },
+    "proxy_granted": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ben Lee", "patient_name": "Ann Lee", "scope": "visits_forms",
+        "link": "https://portal.test/login",
+    },
 }
 CONTEXTS["appointment_confirmation_sms"] = CONTEXTS["appointment_confirmation"]
 GREETING = {"en": "Hello", "es": "Hola"}
+EMAILS = [
+    "welcome", "appointment_confirmation", "pre_instructions", "login_code", "verify_email", "signup_exists",
+    "password_reset", "password_changed", "email_change_confirm", "email_changed", "second_factor_changed",
+    "proxy_granted",
+]
+SMS = ["appointment_confirmation_sms", "phone_code_sms", "portal_access_sms"]
+# Context values that are codes for the template to turn into words, not text to show as is.
+CODES = {"scope"}
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +77,47 @@ def renderer() -> Jinja2MessageRenderer:
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-@pytest.mark.parametrize("name", ["welcome", "appointment_confirmation", "pre_instructions", "login_code"])
+@pytest.mark.parametrize("name", EMAILS)
 def test_every_email_template_renders_subject_text_and_html(renderer, name, language):
     subject, text, html = renderer.render(name, language, CONTEXTS[name])
 
     assert subject and "\n" not in subject
     assert "Lumen Aesthetics" in text
     assert html.startswith("<!DOCTYPE html>") and f'<html lang="{language}">' in html
-    for value in CONTEXTS[name].values():
-        if isinstance(value, str):
+    for key, value in CONTEXTS[name].items():
+        if isinstance(value, str) and key not in CODES:
             assert value in text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("name", EMAILS + SMS)
+def test_no_template_syntax_is_left_in_the_output(renderer, name, language):
+    for part in renderer.render(name, language, CONTEXTS[name]):
+        for leftover in ("{{", "}}", "{%", "%}", "{#", "#}", "None", "Undefined"):
+            assert leftover not in part
+
+
+@pytest.mark.parametrize("name", EMAILS + SMS)
+def test_spanish_is_a_translation_not_a_copy_of_english(renderer, name):
+    english = renderer.render(name, "en", CONTEXTS[name])
+    spanish = renderer.render(name, "es", CONTEXTS[name])
+
+    assert renderer.resolve_language(name, "es") == "es"
+    for en_part, es_part in zip(english, spanish):
+        assert en_part == es_part == "" or en_part != es_part
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("name", EMAILS)
+def test_every_email_escapes_names_in_html(renderer, name, language):
+    names = {key for key in ("name", "patient_name") if key in CONTEXTS[name]}
+    context = {**CONTEXTS[name], **{key: "<b>Ann</b>" for key in names}}
+
+    _, text, html = renderer.render(name, language, context)
+
+    if names:
+        assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "<b>Ann</b>" in text
+    assert "<b>Ann</b>" not in html
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -68,13 +143,69 @@ def test_pre_instructions_include_each_instruction(renderer):
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_sms_template_is_one_short_line_without_subject_or_html(renderer, language):
-    subject, text, html = renderer.render("appointment_confirmation_sms", language, CONTEXTS["appointment_confirmation_sms"])
+@pytest.mark.parametrize("name", SMS)
+def test_sms_template_is_one_short_line_without_subject_or_html(renderer, name, language):
+    subject, text, html = renderer.render(name, language, CONTEXTS[name])
 
     assert (subject, html) == ("", "")
     assert "\n" not in text and len(text) <= 320
-    assert "https://portal.test/appointments/12" in text
+    assert text.startswith("Lumen Aesthetics: ")
+    for key, value in CONTEXTS[name].items():
+        if key.endswith("link"):
+            assert value in text
     assert text.isascii()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_portal_access_sms_carries_the_link_only_when_no_email_was_sent(renderer, language):
+    context = CONTEXTS["portal_access_sms"]
+
+    _, without_email, _ = renderer.render("portal_access_sms", language, {**context, "email_sent": False})
+    _, with_email, _ = renderer.render("portal_access_sms", language, {**context, "email_sent": True})
+    _, with_email_no_link, _ = renderer.render(
+        "portal_access_sms", language, {**context, "email_sent": True, "link": ""}
+    )
+    _, nothing, _ = renderer.render("portal_access_sms", language, {**context, "email_sent": False, "link": ""})
+
+    assert context["link"] in without_email
+    assert context["link"] not in with_email and "http" not in with_email_no_link
+    assert with_email == with_email_no_link
+    for text in (without_email, with_email, nothing):
+        assert "\n" not in text and len(text) <= 320 and text.isascii()
+        assert text.startswith("Lumen Aesthetics: ") and "Ann Lee" in text
+    assert not nothing.rstrip().endswith(":")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_second_factor_changed_says_whether_it_was_added_or_removed(renderer, language):
+    context = CONTEXTS["second_factor_changed"]
+
+    added = renderer.render("second_factor_changed", language, {**context, "added": True})
+    removed = renderer.render("second_factor_changed", language, {**context, "added": False})
+
+    assert added[0] != removed[0] and added[1] != removed[1]
+    assert "an authenticator app" in added[1] and "an authenticator app" in removed[1]
+
+
+def test_second_factor_changed_renders_the_factor_as_given(renderer):
+    _, text, _ = renderer.render("second_factor_changed", "en", CONTEXTS["second_factor_changed"])
+
+    assert "an authenticator app was added to your Lumen Aesthetics patient portal account" in text
+
+
+@pytest.mark.parametrize(("scope", "phrase"), [("all", "everything in their portal"),
+                                                 ("visits_forms", "their appointments and forms only")])
+def test_proxy_granted_describes_the_scope_in_words(renderer, scope, phrase):
+    _, text, html = renderer.render("proxy_granted", "en", {**CONTEXTS["proxy_granted"], "scope": scope})
+
+    assert phrase in text and phrase in html
+    assert "visits_forms" not in text
+
+
+def test_proxy_granted_never_describes_an_unknown_scope_as_everything(renderer):
+    _, text, _ = renderer.render("proxy_granted", "en", {**CONTEXTS["proxy_granted"], "scope": "something_new"})
+
+    assert "their appointments and forms only" in text and "everything" not in text
 
 
 def test_login_code_says_minute_in_singular_for_one(renderer):

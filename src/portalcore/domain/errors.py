@@ -33,6 +33,12 @@ class SlotTaken(Conflict):
     code = "slot_taken"
 
 
+class NotAllowed(PortalError):
+    """The one asking may not do this (another patient's record, a proxy outside its scope)."""
+
+    code = "not_allowed"
+
+
 class PaymentDeclined(PortalError):
     """The payment provider refused the card or the charge."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Self
 
 import attrs
 
@@ -14,18 +15,21 @@ RESEND_AFTER = timedelta(seconds=30)
 MAX_SENDS = 5
 
 
-@attrs.frozen
-class PhoneChallenge:
-    """A code sent to ``phone``; only a keyed hash of it is stored. ``token`` names the challenge to the browser."""
+class CodeRules:
+    """Expiry, tries and resend throttling shared by every challenge answered with a 6-digit code.
 
-    token: str
-    phone: str
-    code_hash: str
+    Subclasses are frozen attrs classes with ``expires_at``, ``last_sent_at``, ``failures``, ``sends``,
+    ``code_hash`` and ``verified_at``.
+    """
+
     expires_at: datetime
     last_sent_at: datetime
-    failures: int = 0
-    sends: int = 1
-    verified_at: datetime | None = None
+    failures: int
+    sends: int
+    verified_at: datetime | None
+    max_sends = MAX_SENDS
+    resend_after = RESEND_AFTER
+    ttl = CODE_TTL
 
     @property
     def verified(self) -> bool:
@@ -33,14 +37,14 @@ class PhoneChallenge:
 
     def resend_wait(self, now: datetime) -> int:
         """Seconds before another code may be sent (0: now); raises ``InvalidInput`` after too many sends."""
-        if self.sends >= MAX_SENDS:
-            raise InvalidInput("Too many codes were sent to this number. Please start again later or call the clinic.")
-        return max(0, int((self.last_sent_at + RESEND_AFTER - now).total_seconds() + 0.999))
+        if self.sends >= self.max_sends:
+            raise InvalidInput("Too many codes were sent. Please start again later or call the clinic.")
+        return max(0, int((self.last_sent_at + self.resend_after - now).total_seconds() + 0.999))
 
-    def resent(self, code_hash: str, now: datetime) -> PhoneChallenge:
+    def resent(self, code_hash: str, now: datetime) -> Self:
         """A fresh code; the failure count stays, so resending never buys more guesses."""
         return attrs.evolve(self, code_hash=code_hash, sends=self.sends + 1, last_sent_at=now,
-                            expires_at=now + CODE_TTL)
+                            expires_at=now + self.ttl)
 
     def usable(self, now: datetime) -> None:
         """Raises ``InvalidInput`` when no guess may be made any more."""
@@ -51,10 +55,24 @@ class PhoneChallenge:
         if now >= self.expires_at:
             raise InvalidInput("This code has expired. Please ask for a new code.")
 
-    def after_guess(self, correct: bool, now: datetime) -> PhoneChallenge:
+    def after_guess(self, correct: bool, now: datetime) -> Self:
         if correct:
             return attrs.evolve(self, verified_at=now)
         return attrs.evolve(self, failures=self.failures + 1)
+
+
+@attrs.frozen
+class PhoneChallenge(CodeRules):
+    """A code sent to ``phone``; only a keyed hash of it is stored. ``token`` names the challenge to the browser."""
+
+    token: str
+    phone: str
+    code_hash: str
+    expires_at: datetime
+    last_sent_at: datetime
+    failures: int = 0
+    sends: int = 1
+    verified_at: datetime | None = None
 
 
 def new_challenge(token: str, phone: str, code_hash: str, now: datetime) -> PhoneChallenge:

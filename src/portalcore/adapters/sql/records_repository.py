@@ -72,6 +72,17 @@ class SqlPatientRepository:
     def count(self) -> int:
         return self.session.exec(select(func.count()).select_from(PatientRow)).one()
 
+    def change_email(self, patient_id: int, email: str) -> None:
+        row = self.session.get(PatientRow, patient_id)
+        if row is None:
+            raise NotFound(f"Patient {patient_id} does not exist.")
+        row.email = normalize_email(email) or None
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError:
+            raise Conflict(f"A patient with the email {email} already exists.") from None
+
 
 def _address(address: Address) -> dict[str, str]:
     return {k: getattr(address, k) for k in ("line1", "line2", "city", "region", "postal_code", "country")}

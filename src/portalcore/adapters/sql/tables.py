@@ -274,3 +274,9 @@ class PatientFormRow(SQLModel, table=True):
     visible_from: datetime = _utc()  # post-treatment instructions appear at the visit's start
     completed_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
+
+
+
+# Portal access lives in its own module; importing it here registers its tables on the same metadata, after
+# the tables its foreign keys name.
+import portalcore.adapters.sql.access_tables  # noqa: E402, F401  (imported for its side effect, see above)

@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from portalcore.adapters.sql.access_repository import SqlAccessRepository
 from portalcore.adapters.sql.availability_repository import SqlAvailabilityRepository
 from portalcore.adapters.sql.booking_repository import SqlBookingRepository
 from portalcore.adapters.sql.catalog_repository import SqlCatalogRepository, SqlClinicRepository
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.availability = SqlAvailabilityRepository(self.session)
         self.bookings = SqlBookingRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
+        self.access = SqlAccessRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
