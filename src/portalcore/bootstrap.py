@@ -29,6 +29,7 @@ from portalcore.services.access_kit import AccessKit
 from portalcore.services.credentials import CredentialService
 from portalcore.services.invitations import InvitationService
 from portalcore.services.login import LoginService
+from portalcore.services.proxies import ProxyService
 from portalcore.services.booking import BookingService
 from portalcore.services.catalog import CatalogService
 from portalcore.services.checkout import CheckoutService
@@ -63,6 +64,7 @@ class Portal:
     invitations: InvitationService
     login: LoginService
     credentials: CredentialService
+    proxies: ProxyService
     captcha: Captcha
     _engine: Engine
     _mailer: Mailer
@@ -151,15 +153,16 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     dispatcher = OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size)
     payments = payments or build_payments(settings, engine, clock)
     kit = build_access_kit(settings, uow, clock, composer, dispatcher)
+    invitations = InvitationService(kit)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow), patients=PatientService(uow),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
-        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url),
+        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations),
         phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
         visits=VisitService(uow, clock, payments, composer, settings.base_url),
-        payments=payments, invitations=InvitationService(kit), login=LoginService(kit, PyotpOneTimePasswords()),
-        credentials=CredentialService(kit),
+        payments=payments, invitations=invitations, login=LoginService(kit, PyotpOneTimePasswords()),
+        credentials=CredentialService(kit), proxies=ProxyService(kit),
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
         engine=engine, mailer=mailer, sms=sms)
 

@@ -94,7 +94,9 @@ def test_new_patient_books_a_two_service_visit_with_a_deposit(demo_portal: Porta
     assert (visit.services, visit.provider, visit.price_cents) == (("neurotoxin", "lip-filler"), "jessica-lin", 120000)
     assert visit.end_at - visit.start_at == timedelta(minutes=30 + 10 + 45)
     queued = {e.message.idempotency_key.split(":", 2)[-1]: e.message for e in demo_portal.outbox.entries()}
-    assert {"confirmation:email", "confirmation:sms", "pre-instructions:email", "welcome:email"} <= set(queued)
+    assert {"confirmation:email", "confirmation:sms", "pre-instructions:email"} <= set(queued)
+    [welcome] = [e.message for e in demo_portal.outbox.entries() if e.message.idempotency_key.startswith("invite:")]
+    assert "/access/invite/" in welcome.text  # the activation email carries a real invitation link
     [ics] = queued["confirmation:email"].attachments
     assert b"DTSTART:20261117T160000Z" in ics.content
     assert "Botox" in queued["confirmation:sms"].text or "Jessica Lin" in queued["confirmation:sms"].text
@@ -110,7 +112,7 @@ def test_a_returning_patient_is_booked_under_their_profile(demo_portal: Portal, 
                                         payment_method="pm_card_visa", accepted_policy=True)
     assert done.patient.first_name == "Olivia"  # the profile on file, not the name typed
     assert len(demo_portal.patients.find("")) == before
-    assert not any(e.message.idempotency_key.endswith("welcome:email") for e in demo_portal.outbox.entries())
+    assert not any(e.message.idempotency_key.startswith("invite:") for e in demo_portal.outbox.entries())
     # no deposit on a HydraFacial, but the clinic charges late cancellations: the card was checked and released
     assert done.deposit_paid.cents == 0 and done.card is not None
 

@@ -20,11 +20,13 @@ from portalcore.domain.patients import Patient
 from portalcore.domain.payments import Payment
 from portalcore.domain.policies import card_required, check_prior_visits, deposit_due
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.access_kit import Actor
 from portalcore.services.booking import load_plan
 from portalcore.services.calendar import visit_ics
 from portalcore.services.catalog import require_clinic
 from portalcore.services.contact import check_email, check_mobile
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.invitations import InvitationService
 
 
 @attrs.frozen
@@ -50,9 +52,9 @@ class Confirmation:
 
 class CheckoutService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
-                 base_url: str, region: str = "US") -> None:
+                 base_url: str, region: str = "US", invitations: InvitationService | None = None) -> None:
         self._uow, self._clock, self._payments, self._composer = uow, clock, payments, composer
-        self._base_url, self._region = base_url, region
+        self._base_url, self._region, self._invitations = base_url, region, invitations
 
     def quote(self, hold_token: str, email: str = "") -> Quote:
         """The deposit and card requirement for a held visit (for a known patient, their history counts)."""
@@ -225,11 +227,10 @@ class CheckoutService:
                 "pre_instructions", to=patient.email, language=language, key=f"{prefix}:pre-instructions:email",
                 context={"clinic_name": clinic.name, "patient_name": patient.first_name,
                          "instructions": instructions}), now)
-        if new_patient and clinic.settings.activation_email_enabled and clinic.settings.portal_enabled:
-            uow.outbox.add(self._composer.email(
-                "welcome", to=patient.email, language=language, key=f"patient:{patient.id}:welcome:email",
-                context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                         "link": f"{self._base_url}/"}), now)
+        if (new_patient and clinic.settings.activation_email_enabled and clinic.settings.portal_enabled
+                and self._invitations is not None and patient.email):
+            # the welcome email carries a real invitation: a single-use link to choose a password
+            self._invitations.queue_invite(uow, patient, by_email=True, by_sms=False, actor=Actor("online booking"))
 
     def _drop_hold(self, token: str) -> None:
         with self._uow() as uow:

@@ -44,7 +44,7 @@ class InvitationService:
         if not (by_email or by_sms):
             raise InvalidInput("Choose email, SMS or both to send portal access.")
         with self._kit.uow() as uow:
-            keys = self._invite(uow, self._patient(uow, patient_id), by_email=by_email, by_sms=by_sms, actor=actor)
+            keys = self.queue_invite(uow, self._patient(uow, patient_id), by_email=by_email, by_sms=by_sms, actor=actor)
             uow.commit()
         self._kit.send_now(*keys)
 
@@ -72,7 +72,7 @@ class InvitationService:
                     patient = uow.patients.get(patient_id)
                     if patient is None or not patient.email:
                         continue
-                    self._invite(uow, patient, by_email=True, by_sms=False, actor=actor)
+                    self.queue_invite(uow, patient, by_email=True, by_sms=False, actor=actor)
                     sent += 1
                 uow.commit()
         return ActivationRun(candidates=len(candidates), sent=sent, skipped=skipped)
@@ -161,7 +161,9 @@ class InvitationService:
         return account
 
     # -- parts
-    def _invite(self, uow: UnitOfWork, patient: Patient, *, by_email: bool, by_sms: bool, actor: Actor) -> list[str]:
+    def queue_invite(self, uow: UnitOfWork, patient: Patient, *, by_email: bool, by_sms: bool,
+                     actor: Actor) -> list[str]:
+        """Queues the invitation in the caller's transaction (a booking, a new patient); returns the outbox keys."""
         if by_email and not patient.email:
             raise InvalidInput(f"{patient.full_name} has no email address; add one or send the invitation by SMS.")
         if by_sms and not patient.mobile:

@@ -190,6 +190,10 @@ class SqlAccessRepository:
         self.session.flush()
         return _domain(ProxyGrant, row, scope=grant.scope)
 
+    def grant(self, grant_id: int) -> ProxyGrant | None:
+        row = self.session.get(ProxyGrantRow, grant_id)
+        return _domain(ProxyGrant, row, scope=ProxyScope(row.scope)) if row else None
+
     def grants_of_account(self, account_id: int) -> list[ProxyGrant]:
         rows = self.session.execute(select(ProxyGrantRow).where(ProxyGrantRow.account_id == account_id)
                                     .order_by(ProxyGrantRow.id)).scalars()
