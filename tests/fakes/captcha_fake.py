@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs
 
+from tests.fakes.loopback import LoopbackServer
 
-class FakeSiteverify:
+
+class FakeSiteverify(LoopbackServer):
     """Serves ``POST /siteverify`` on 127.0.0.1: ``success`` is true for ``good_token`` sent with ``secret``.
 
     ``forms`` holds every posted form (field -> value). ``answer_with(status, body)`` makes every later
     request get that raw answer instead (a 500, an HTML error page). Use it as a context manager.
     """
+
+    name = "fake-siteverify"
 
     def __init__(self, secret: str = "fake-secret", good_token: str = "good-token") -> None:
         self.secret = secret
@@ -23,14 +26,10 @@ class FakeSiteverify:
         self._lock = threading.Lock()
         self._forms: list[dict[str, str]] = []
         self._override: tuple[int, bytes] | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "FakeSiteverify is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/siteverify"
+        return f"{self.address}/siteverify"
 
     @property
     def forms(self) -> list[dict[str, str]]:
@@ -41,29 +40,8 @@ class FakeSiteverify:
         with self._lock:
             self._override = (status, body)
 
-    def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-siteverify", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def _answer(self, path: str, content_type: str, body: str) -> tuple[int, bytes]:
         """Status and body for one request; runs on the server's request threads."""

@@ -8,9 +8,8 @@ import re
 import secrets
 import threading
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs
 
 import attrs
@@ -25,13 +24,17 @@ class SentSms:
     body: str
     sid: str
 
+from tests.fakes.loopback import LoopbackServer
 
-class FakeTwilio:
+
+class FakeTwilio(LoopbackServer):
     """Serves ``POST /2010-04-01/Accounts/{sid}/Messages.json`` on 127.0.0.1 and records what it accepted.
 
     ``fail_next(n)`` answers the next ``n`` requests with 500; ``reject(number)`` answers requests to that
     number with Twilio's 400 / 21211 "invalid To number". Use it as a context manager.
     """
+
+    name = "fake-twilio"
 
     def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "fake-auth-token") -> None:
         self.account_sid = account_sid
@@ -41,14 +44,10 @@ class FakeTwilio:
         self._failures_left = 0
         self._rejected: set[str] = set()
         self.requests = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "FakeTwilio is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.address
 
     @property
     def messages(self) -> list[SentSms]:
@@ -63,31 +62,8 @@ class FakeTwilio:
         with self._lock:
             self._rejected.add(number)
 
-    def start(self) -> Self:
-        # Port 0: the kernel picks a free port, and server_address tells us which.
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        # A short poll interval makes shutdown() return quickly instead of after the default 0.5 s.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-twilio", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def _answer(self, path: str, authorization: str, body: str) -> tuple[int, dict[str, Any]]:
         """Status and JSON for one request; runs on the server's request threads."""
