@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from portal_web.account_pages import AccessLinkPages, SettingsPages
 from portal_web.api import CatalogController
 from portal_web.booking_api import BookingApi
 from portal_web.booking_pages import BookingPages
@@ -21,6 +22,7 @@ from portal_web.dependencies import dependencies
 from portal_web.errors import handle_error
 from portal_web.health import healthz
 from portal_web.i18n import load_catalogs, remember_language
+from portal_web.login_pages import LoginPages, PortalPages
 from portal_web.pages import PagesController
 from portal_web.security import allowed_hosts, csrf_config, security_headers
 from portal_web.templating import template_engine
@@ -39,7 +41,8 @@ def create_app(portal: Portal) -> Litestar:
     load_catalogs()
     return Litestar(
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
-                        BookingApi, CheckoutApi, healthz, static_files()],
+                        BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages, healthz,
+                        static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),
         exception_handlers={Exception: handle_error},

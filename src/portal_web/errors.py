@@ -14,11 +14,12 @@ import attrs
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from portal_web.i18n import N_, choose
 from portal_web.rendering import language_links
 from portal_web.schemas import FieldError, Problem, SlotRef
+from portal_web.sessions import SignInRequired, sign_in_href
 from portalcore.domain.availability import Slot
 from portalcore.domain.errors import (
     ConfigurationError,
@@ -30,6 +31,7 @@ from portalcore.domain.errors import (
     PortalError,
 )
 from portalcore.services.booking import TimeTaken
+from portalcore.services.login import TooManyAttempts
 
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api"
@@ -43,6 +45,7 @@ STATUS_BY_ERROR: dict[type[PortalError], int] = {
     PaymentDeclined: 402,
     PaymentUnavailable: 503,
     ConfigurationError: 503,
+    TooManyAttempts: 429,
 }
 HEADINGS = {  # translated where they are shown
     400: N_("Please check your request"),
@@ -52,6 +55,7 @@ HEADINGS = {  # translated where they are shown
     405: N_("That action is not available here"),
     409: N_("Something changed in the meantime"),
     422: N_("Please check what you entered"),
+    429: N_("Please wait a moment"),
     503: N_("Online booking is not available right now"),
 }
 NOT_SET_UP_HEADING = N_("This booking site is almost ready")
@@ -102,7 +106,8 @@ def _describe_portal_error(error: PortalError) -> Failure:
         logger.error("configuration error while serving a request: %s", error)
         return Failure(status, error.code, UNAVAILABLE)
     alternatives = error.alternatives if isinstance(error, TimeTaken) else ()
-    return Failure(status, error.code, str(error), alternatives=alternatives)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
+    return Failure(status, error.code, str(error), alternatives=alternatives, headers=headers)
 
 
 def _describe_http_exception(error: HTTPException) -> Failure:
@@ -129,7 +134,10 @@ def _field_error(item: dict[str, Any]) -> FieldError:
 
 
 def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """The app's only exception handler: problem details for the API, an HTML page for people."""
+    """The app's only exception handler: problem details for the API, an HTML page for people, and the
+    sign-in page for a page that needs a session."""
+    if isinstance(error, SignInRequired):
+        return Redirect(sign_in_href(error.next_path), status_code=303)
     failure = describe(error)
     if request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/"):
         return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)

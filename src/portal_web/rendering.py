@@ -10,6 +10,7 @@ from litestar import MediaType, Request
 from litestar.response import Template
 
 from portal_web.i18n import NAMES, SUPPORTED
+from portal_web.sessions import find_visitor
 from portalcore.domain.clinic import Clinic
 
 
@@ -25,6 +26,7 @@ class Page:
     context: dict[str, Any] = attrs.field(factory=dict)
     status: int = 200
     switch_path: str | None = None
+    headers: dict[str, str] = attrs.field(factory=dict)
 
 
 def language_links(request: Request[Any, Any, Any], lang: str, switch_path: str | None = None) -> list[dict[str, str]]:
@@ -39,7 +41,10 @@ def language_links(request: Request[Any, Any, Any], lang: str, switch_path: str 
 
 
 def render(request: Request[Any, Any, Any], clinic: Clinic | None, lang: str, page: Page) -> Template:
-    """The page as an HTML response; every page gets the clinic, its language and the language links."""
+    """The page as an HTML response; every page gets the clinic, its language, the language links and who is
+    signed in (for the header; looked up only when a session cookie came along)."""
     context = {**page.context, "clinic": clinic, "lang": lang,
-               "language_links": language_links(request, lang, page.switch_path)}
-    return Template(page.template, context=context, status_code=page.status, media_type=MediaType.HTML)
+               "language_links": language_links(request, lang, page.switch_path),
+               "visitor": find_visitor(request, request.app.state["portal"])}
+    return Template(page.template, context=context, status_code=page.status, media_type=MediaType.HTML,
+                    headers=page.headers)
