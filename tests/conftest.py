@@ -15,6 +15,8 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, build_portal, read_clinic_file
 from portalcore.settings import Settings
 from tests.fakes.memory import RecordingSender
+from tests.fakes.smtp_server import RecordingSmtpServer
+from tests.fakes.twilio_fake import FakeTwilio
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "")
 NO_POSTGRES = "PostgreSQL tests need PORTAL_TEST_POSTGRES_URL (for example postgresql+psycopg://postgres@127.0.0.1:5432/test)"
@@ -80,3 +82,19 @@ def demo_portal(portal: Portal) -> Portal:
     """A portal with the demo clinic loaded."""
     portal.setup.import_clinic(read_clinic_file())
     return portal
+
+
+@pytest.fixture
+def smtp() -> Iterator[RecordingSmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it receives."""
+    with RecordingSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """A loopback stand-in for Twilio's Messages API (the region variables would rewrite its host)."""
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    with FakeTwilio() as fake:
+        yield fake

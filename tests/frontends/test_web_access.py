@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from portal_web import create_app
 from portalcore.bootstrap import Portal
+from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.frontends.web_forms import form, link, text_of, title_of
 
@@ -30,22 +31,6 @@ def olivia_id(portal: Portal) -> int:
     found = portal.patients.by_email(OLIVIA)
     assert found is not None and found.id is not None
     return found.id
-
-
-def emailed_path(mailer: RecordingSender, to: str, path: str) -> str:
-    sent = [m for m in mailer.sent if m.recipient == to and path in m.text]
-    assert sent, f"no email to {to} with {path}"
-    found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", sent[-1].text)
-    assert found is not None
-    return found.group(1)
-
-
-def emailed_code(mailer: RecordingSender, to: str) -> str:
-    codes = [m for m in mailer.sent if m.recipient == to and "sign-in code" in m.subject.lower()]
-    assert codes, f"no sign-in code emailed to {to}"
-    found = re.search(r"\b(\d{6})\b", codes[-1].text)
-    assert found is not None
-    return found.group(1)
 
 
 def accept_invitation(client: TestClient, portal: Portal, mailer: RecordingSender) -> None:

@@ -23,12 +23,6 @@ OLIVIA = "olivia.martinez@example.com"
 
 
 @pytest.fixture
-def smtp() -> Iterator[RecordingSmtpServer]:
-    with RecordingSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def site(tmp_path: Path, smtp: RecordingSmtpServer) -> Iterator[tuple[Portal, str]]:
     port = free_port()
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",

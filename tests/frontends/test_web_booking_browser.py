@@ -29,20 +29,6 @@ MOBILE = "+12125550199"
 
 
 @pytest.fixture
-def smtp() -> Iterator[RecordingSmtpServer]:
-    with RecordingSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def wired_portal(tmp_path: Path, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> Iterator[tuple[Portal, int]]:
     """The demo clinic with mail over SMTP and texts through the Twilio SDK, chosen by settings alone."""
     port = free_port()

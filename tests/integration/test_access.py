@@ -3,8 +3,7 @@ login with an emailed code, throttling, sessions, resets, and the audit log."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +12,7 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import InvalidInput
 from portalcore.services.login import TooManyAttempts
+from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 
 GOOD = "velvet orchard lantern"
@@ -26,19 +26,8 @@ def olivia(portal: Portal) -> int:
 
 
 def last_link(mailer: RecordingSender, to: str, path: str) -> str:
-    portal_dispatch = [m for m in mailer.sent if m.recipient == to and path in m.text]
-    assert portal_dispatch, f"no email to {to} with {path}"
-    found = re.search(rf"http://portal\.test{re.escape(path)}(\S+)", portal_dispatch[-1].text)
-    assert found is not None
-    return found.group(1)
-
-
-def last_code(mailer: RecordingSender, to: str) -> str:
-    codes = [m for m in mailer.sent if m.recipient == to and "sign-in code" in m.subject.lower()]
-    assert codes, f"no login code emailed to {to}"
-    found = re.search(r"\b(\d{6})\b", codes[-1].text)
-    assert found is not None
-    return found.group(1)
+    """The token of the last link starting with ``path`` emailed to ``to``."""
+    return emailed_path(mailer, to, path)[len(path):]
 
 
 def activated(portal: Portal, mailer: RecordingSender) -> str:
@@ -49,7 +38,7 @@ def activated(portal: Portal, mailer: RecordingSender) -> str:
 
 def sign_in(portal: Portal, mailer: RecordingSender, email: str, password: str = GOOD) -> str:
     step = portal.login.start(email, password, ip="203.0.113.9")
-    return portal.login.finish(step.token, last_code(mailer, email), ip="203.0.113.9").session_token
+    return portal.login.finish(step.token, emailed_code(mailer, email), ip="203.0.113.9").session_token
 
 
 def test_invited_patient_sets_a_password_and_logs_in_with_a_fresh_emailed_code(
@@ -58,7 +47,7 @@ def test_invited_patient_sets_a_password_and_logs_in_with_a_fresh_emailed_code(
     sessions, codes = [], []
     for _ in range(3):
         sessions.append(sign_in(demo_portal, mailer, email))
-        codes.append(last_code(mailer, email))
+        codes.append(emailed_code(mailer, email))
 
     assert len(set(sessions)) == 3  # a new session id at every login
     assert len([m for m in mailer.sent if m.recipient == email and "sign-in code" in m.subject.lower()]) == 3
@@ -121,14 +110,14 @@ def test_five_wrong_codes_end_the_attempt_and_a_resend_does_not_reset_them(
         demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
     email = activated(demo_portal, mailer)
     step = demo_portal.login.start(email, GOOD)
-    right = last_code(mailer, email)
+    right = emailed_code(mailer, email)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     for _ in range(3):
         with pytest.raises(InvalidInput, match="not right"):
             demo_portal.login.finish(step.token, wrong)
     clock.advance(timedelta(seconds=31))
     demo_portal.login.resend(step.token)
-    fresh = last_code(mailer, email)
+    fresh = emailed_code(mailer, email)
     wrong = f"{(int(fresh) + 1) % 10**6:06d}"
     for _ in range(2):
         with pytest.raises(InvalidInput, match="not right"):
@@ -141,13 +130,13 @@ def test_a_code_works_once_and_expires_after_ten_minutes(demo_portal: Portal, ma
                                                          clock: FixedClock) -> None:
     email = activated(demo_portal, mailer)
     step = demo_portal.login.start(email, GOOD)
-    code = last_code(mailer, email)
+    code = emailed_code(mailer, email)
     clock.advance(timedelta(minutes=10))
     with pytest.raises(InvalidInput, match="expired"):
         demo_portal.login.finish(step.token, code)
 
     step = demo_portal.login.start(email, GOOD)
-    code = last_code(mailer, email)
+    code = emailed_code(mailer, email)
     demo_portal.login.finish(step.token, code)
     with pytest.raises(InvalidInput):
         demo_portal.login.finish(step.token, code)
@@ -273,3 +262,10 @@ def test_the_audit_log_refuses_changes(demo_portal: Portal, mailer: RecordingSen
     for statement in ("UPDATE audit_event SET actor = 'someone else'", "DELETE FROM audit_event"):
         with engine.connect() as connection, pytest.raises(Exception, match="append-only"):
             connection.execute(text(statement))
+
+
+def test_sign_up_refuses_a_birth_date_in_the_future(demo_portal: Portal, mailer: RecordingSender) -> None:
+    with pytest.raises(InvalidInput, match="date of birth"):
+        demo_portal.invitations.register(first_name="Maya", last_name="Chen", email="maya@example.com",
+                                         password=GOOD, date_of_birth=date(2030, 1, 1))
+    assert not mailer.sent  # nothing half-done: no link was sent

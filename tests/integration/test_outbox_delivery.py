@@ -21,20 +21,6 @@ FIRST_SLOT = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New
 
 
 @pytest.fixture
-def smtp() -> Iterator[RecordingSmtpServer]:
-    with RecordingSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def wired(settings: Settings, clock: FixedClock, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> Iterator[Portal]:
     """A demo portal that sends through the real SMTP and Twilio adapters, chosen by settings alone."""
     real = attrs.evolve(settings, mail_backend="smtp", smtp_host=smtp.host, smtp_port=smtp.port, smtp_timeout=5.0,

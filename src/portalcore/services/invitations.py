@@ -113,6 +113,8 @@ class InvitationService:
         address = check_email(email)
         phone = check_mobile(mobile, self._region) if mobile.strip() else ""
         now = self._kit.clock.now()
+        if date_of_birth is not None and not date(1900, 1, 1) <= date_of_birth <= now.date():
+            raise InvalidInput("Please give your real date of birth.")
         with self._kit.uow() as uow:
             password_hash = self._kit.check_new_password(password, clinic=uow.clinic.get(), first_name=first_name,
                                                          last_name=last_name, email=address)

@@ -7,6 +7,7 @@ The schema is owned by the Alembic migrations in ``migrations/``; these classes 
 from __future__ import annotations
 
 from datetime import date, datetime
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -277,6 +278,6 @@ class PatientFormRow(SQLModel, table=True):
 
 
 
-# Portal access lives in its own module; importing it here registers its tables on the same metadata, after
-# the tables its foreign keys name.
-import portalcore.adapters.sql.access_tables  # noqa: E402, F401  (imported for its side effect, see above)
+# Portal access lives in its own module; loading it here registers its tables on the same metadata, after the
+# tables its foreign keys name, so whoever imports this module sees the whole schema.
+import_module("portalcore.adapters.sql.access_tables")
