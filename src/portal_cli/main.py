@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import attrs
 import typer
 
+from portal_cli import access, patients, waitlist
+from portal_cli.common import JsonOption, emit, open_portal
 from portal_cli.errors import reports_errors
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.bootstrap import build_portal, read_clinic_file
 from portalcore.domain.outbox import MessageStatus
 from portalcore.settings import Settings, load_settings
 
@@ -20,17 +21,10 @@ config_app = typer.Typer(help="Show the effective configuration.", no_args_is_he
 outbox_app = typer.Typer(help="Watch the email/SMS outbox.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(outbox_app, name="outbox")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def open_portal(**overrides: Any) -> Portal:
-    """Settings from the environment / portal.toml, then a wired portal with the schema up to date."""
-    return build_portal(load_settings(**overrides))
-
-
-def emit(data: Any, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False) if as_json else text)
+app.add_typer(patients.app, name="patients")
+app.add_typer(access.proxies_app, name="proxies")
+app.add_typer(waitlist.app, name="waitlist")
+app.command("activate")(access.activate)
 
 
 @app.command()
@@ -110,14 +104,18 @@ def tui() -> None:
 @reports_errors
 def worker(once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit.")] = False,
            as_json: JsonOption = False) -> None:
-    """Send queued email and SMS (retries with backoff) until stopped."""
+    """Run what falls due (reminders, aftercare, review requests) and send queued email and SMS (retries
+    with backoff) until stopped. On PostgreSQL any number of workers may run side by side."""
     portal = open_portal()
     try:
         portal.check_outside_services()
         if once:
+            jobs = portal.timed.run_due()
             report = portal.dispatcher.dispatch_due()
-            emit(attrs.asdict(report), as_json,
-                 f"sent {report.sent}, will retry {report.retrying}, gave up {report.dead}")
+            emit({**attrs.asdict(report), "timed_jobs": attrs.asdict(jobs)}, as_json,
+                 f"timed jobs: {jobs.done} done, {jobs.skipped} no longer needed, {jobs.retrying} to retry, "
+                 f"{jobs.dead} gave up; messages: sent {report.sent}, will retry {report.retrying}, "
+                 f"gave up {report.dead}")
             return
         typer.echo(f"Worker running every {portal.settings.worker_interval_seconds:g}s (Ctrl-C to stop)")
         try:

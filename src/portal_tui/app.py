@@ -1,26 +1,48 @@
 """The front-desk app: ``make_app(portal)`` builds it for ``portal tui`` and for the tests.
 
 The app is the only place that calls the portal: it runs each call in a worker thread, keeps the results in
-reactive attributes that flow down to the panels, and turns a ``PortalError`` into a notification.
+reactive attributes that flow down to the panels (or hands them to the patient screen), and turns a
+``PortalError`` into a notification.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import attrs
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
+from portal_tui.add_patient import AddPatientScreen, NewPatient
+from portal_tui.patient import PatientCard, PatientScreen
 from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, long_date
 from portal_tui.search import PatientMatches, PatientSearch
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import PortalError
+from portalcore.services.access_kit import Actor
+from portalcore.services.patients import read_date
 
-SCHEDULE, SEARCH = "schedule", "search"
+SCHEDULE, SEARCH, PATIENT, ACTION = "schedule", "search", "patient", "action"
+MAIN_SCREEN_ACTIONS = {"previous_day", "next_day", "today", "focus_search", "focus_schedule", "add_patient"}
+
+
+@attrs.frozen
+class Done:
+    """A change went through: what to tell the front desk, and whose card to show."""
+
+    patient_id: int
+    message: str
+
+
+def channels(by_email: bool, by_sms: bool) -> str:
+    return " and ".join(name for name, chosen in (("email", by_email), ("SMS", by_sms)) if chosen)
 
 
 class FrontDeskApp(App[None]):
@@ -33,6 +55,7 @@ class FrontDeskApp(App[None]):
         Binding("right_square_bracket", "next_day", "Next day", key_display="]"),
         Binding("t", "today", "Today"),
         Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("a", "add_patient", "Add patient"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -54,12 +77,20 @@ class FrontDeskApp(App[None]):
         self.show_day(None)
         self.query_one(ScheduleTable).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The day's keys act on the main screen only, not behind an open patient or form."""
+        return action not in MAIN_SCREEN_ACTIONS or not isinstance(self.screen, ModalScreen)
+
+    @property
+    def schedule_view(self) -> ScheduleView:
+        return self.screen_stack[0].query_one(ScheduleView)  # the main screen, even under a dialog
+
     # Days
 
     def show_day(self, day: date | None) -> None:
         """Loads ``day`` (today at the clinic when None) in the background; the panel shows it when it arrives."""
         self._wanted_day = day
-        self.query_one(ScheduleView).loading = True
+        self.schedule_view.loading = True
         self.load_schedule(day)
 
     def _shift_day(self, days: int) -> None:
@@ -108,20 +139,79 @@ class FrontDeskApp(App[None]):
         """Searches patients off the UI thread, so typing never waits for the database."""
         return PatientMatches(text, tuple(self.portal.patients.find(text)))
 
+    # One patient: open, add, send portal access
+
+    @on(PatientSearch.Opened)
+    def _open(self, event: PatientSearch.Opened) -> None:
+        self.load_patient(event.patient_id)
+
+    @work(thread=True, exclusive=True, group=PATIENT, exit_on_error=False)
+    def load_patient(self, patient_id: int) -> PatientCard:
+        """Reads what the patient panel shows: contact, portal status and proxies."""
+        zone = ZoneInfo(self.portal.catalog.clinic().time_zone)
+        return PatientCard(self.portal.patients.get(patient_id), self.portal.invitations.status(patient_id),
+                           tuple(self.portal.patients.proxies(patient_id)), zone)
+
+    def action_add_patient(self) -> None:
+        self.push_screen(AddPatientScreen())
+
+    @on(AddPatientScreen.Submitted)
+    def _add(self, event: AddPatientScreen.Submitted) -> None:
+        self.add_patient(event.form)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def add_patient(self, form: NewPatient) -> Done:
+        """Adds the patient, and sends portal access when a toggle is on, in one step of the core."""
+        born = read_date(form.date_of_birth) if form.date_of_birth.strip() else None
+        patient = self.portal.patients.add(first_name=form.first_name, last_name=form.last_name, email=form.email,
+                                           mobile=form.mobile, date_of_birth=born,
+                                           invite_by_email=form.invite_by_email, invite_by_sms=form.invite_by_sms,
+                                           actor=Actor.front_desk())
+        sent = channels(form.invite_by_email, form.invite_by_sms)
+        return Done(patient.id or 0, f"Added {patient.full_name}" + (f"; portal access sent by {sent}." if sent
+                                                                      else "."))
+
+    @on(PatientScreen.SendAccess)
+    def _send_access(self, event: PatientScreen.SendAccess) -> None:
+        self.send_access(event.patient_id, event.choice.by_email, event.choice.by_sms)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def send_access(self, patient_id: int, by_email: bool, by_sms: bool) -> Done:
+        """Sends portal access; the earlier link, if any, stops working."""
+        self.portal.invitations.invite(patient_id, by_email=by_email, by_sms=by_sms, actor=Actor.front_desk())
+        return Done(patient_id, f"Portal access sent by {channels(by_email, by_sms)}.")
+
+    def _show_patient(self, card: PatientCard) -> None:
+        if isinstance(self.screen, PatientScreen):
+            self.screen.card = card
+        else:
+            self.push_screen(PatientScreen(card))
+
+    def _done(self, done: Done) -> None:
+        self.notify(done.message, title="Front desk", markup=False)
+        if isinstance(self.screen, AddPatientScreen):
+            self.pop_screen()
+        self.load_patient(done.patient_id)
+
     # Results and errors: the one place where worker outcomes reach the screen
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group not in (SCHEDULE, SEARCH) or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+        if worker.group not in (SCHEDULE, SEARCH, PATIENT, ACTION) or event.state not in (WorkerState.SUCCESS,
+                                                                                           WorkerState.ERROR):
             return  # cancelled workers were superseded by a newer request: their results are stale
         if worker.group == SCHEDULE:
-            self.query_one(ScheduleView).loading = False
+            self.schedule_view.loading = False
         if event.state is WorkerState.ERROR:
             self.report_error(worker.error)
         elif worker.group == SCHEDULE:
             self.schedule = worker.result
-        else:
+        elif worker.group == SEARCH:
             self.matches = worker.result
+        elif worker.group == PATIENT:
+            self._show_patient(worker.result)
+        else:
+            self._done(worker.result)
 
     def report_error(self, error: BaseException | None) -> None:
         """Shows a ``PortalError`` as a notification; anything else is a bug and stops the app with its traceback."""

@@ -25,9 +25,11 @@ class PatientMatches:
 
 
 class PatientSearch(Vertical):
-    """Asks for a search by posting ``QueryChanged``; shows ``matches`` once the app has found them."""
+    """Asks for a search by posting ``QueryChanged``; shows ``matches`` once the app has found them. Enter or
+    down in the box moves to the results; Enter on a result posts ``Opened``."""
 
-    BINDINGS = [Binding("escape", "app.focus_schedule", "Back to schedule")]
+    BINDINGS = [Binding("escape", "app.focus_schedule", "Back to schedule"),
+                Binding("down", "focus_results", "Results", show=False)]
 
     class QueryChanged(Message):
         """The search text changed (already stripped; empty means "clear the results")."""
@@ -35,6 +37,13 @@ class PatientSearch(Vertical):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    class Opened(Message):
+        """The front desk chose a patient from the results."""
+
+        def __init__(self, patient_id: int) -> None:
+            super().__init__()
+            self.patient_id = patient_id
 
     matches: reactive[PatientMatches | None] = reactive(None, init=False)
 
@@ -49,6 +58,22 @@ class PatientSearch(Vertical):
 
     def focus_input(self) -> None:
         self.query_one("#search-input", Input).focus()
+
+    def action_focus_results(self) -> None:
+        table = self.query_one("#search-results", DataTable)
+        if table.display and table.row_count:
+            table.focus()
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_focus_results()
+
+    @on(DataTable.RowSelected, "#search-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.Opened(int(event.row_key.value)))
 
     @on(Input.Changed, "#search-input")
     def _text_changed(self, event: Input.Changed) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from msgspec import Struct
 
+from portal_web.captcha import CaptchaFields
 
-class LoginForm(Struct, kw_only=True):
+
+class LoginForm(CaptchaFields, kw_only=True):
     email: str = ""
     password: str = ""
     next: str = ""
@@ -22,11 +24,18 @@ class PasswordForm(Struct, kw_only=True):
     password: str = ""
 
 
-class EmailForm(Struct, kw_only=True):
+class EmailForm(CaptchaFields, kw_only=True):
     email: str = ""
 
 
-class SignUpForm(Struct, kw_only=True):
+class PasswordlessForm(CaptchaFields, kw_only=True):
+    """Signing in with only a code: an email address or a mobile number."""
+
+    identifier: str = ""
+    next: str = ""
+
+
+class SignUpForm(CaptchaFields, kw_only=True):
     first_name: str = ""
     last_name: str = ""
     email: str = ""

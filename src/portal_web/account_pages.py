@@ -67,10 +67,10 @@ class AccessLinkPages(Controller):
         return render(request, clinic, lang, accounts(request, portal, lang).forgot_form())
 
     @post("/password/forgot", sync_to_thread=True, status_code=303)
-    def forgot(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: NamedDependency[str],
-               data: URLEncodedBody[EmailForm]) -> Redirect:
+    def forgot(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+               lang: NamedDependency[str], data: URLEncodedBody[EmailForm]) -> Template | Redirect:
         """Always the same answer, whether or not the address has an account."""
-        return accounts(request, portal, lang).forgot(data)
+        return show(request, clinic, lang, accounts(request, portal, lang).forgot(data))
 
     @get("/password/forgot/sent", name="forgot_sent", sync_to_thread=False)
     def forgot_sent(self, request: Request[Any, Any, Any], clinic: NamedDependency[Clinic],

@@ -11,6 +11,7 @@ from datetime import date
 from litestar.response import Redirect
 
 from portal_web.access_forms import ChangePasswordForm, EmailForm, PasswordForm, SignUpForm
+from portal_web.captcha import refusal, widget
 from portal_web.errors import describe
 from portal_web.i18n import N_
 from portal_web.rendering import Page
@@ -60,7 +61,7 @@ class Accounts:
         except PortalError as gone:
             return link_gone(gone)
         context = {"first_name": invited.first_name, "email": invited.email, "error": str(error) if error else None,
-                   "action": f"/access/invite/{token}"}
+                   "action": f"/access/invite/{token}", "min_length": self.portal.credentials.min_password_length()}
         return Page("set_password.html", context, status=_status(error), switch_path=f"/access/invite/{token}")
 
     def accept(self, token: str, form: PasswordForm) -> Page | Redirect:
@@ -72,10 +73,14 @@ class Accounts:
 
     # -- sign-up
     def signup_form(self, form: SignUpForm | None = None, error: PortalError | None = None) -> Page:
-        context = {"form": form or SignUpForm(), "error": str(error) if error else None}
+        context = {"form": form or SignUpForm(), "error": str(error) if error else None,
+                   "captcha": widget(self.portal), "min_length": self.portal.credentials.min_password_length()}
         return Page("signup.html", context, status=_status(error), switch_path="/signup")
 
     def signup(self, form: SignUpForm) -> Page | Redirect:
+        refused = refusal(self.portal, form, self.ip)
+        if refused:
+            return self.signup_form(form, refused)
         try:
             born = date.fromisoformat(form.date_of_birth) if form.date_of_birth.strip() else None
         except ValueError:
@@ -97,10 +102,14 @@ class Accounts:
 
     # -- forgotten password
     def forgot_form(self, form: EmailForm | None = None, error: PortalError | None = None) -> Page:
-        context = {"email": (form or EmailForm()).email, "error": str(error) if error else None}
+        context = {"email": (form or EmailForm()).email, "error": str(error) if error else None,
+                   "captcha": widget(self.portal)}
         return Page("forgot_password.html", context, status=_status(error), switch_path="/password/forgot")
 
-    def forgot(self, form: EmailForm) -> Redirect:
+    def forgot(self, form: EmailForm) -> Page | Redirect:
+        refused = refusal(self.portal, form, self.ip)
+        if refused:
+            return self.forgot_form(form, refused)
         self.portal.credentials.forgot_password(form.email, ip=self.ip)
         return Redirect("/password/forgot/sent", status_code=303)
 
@@ -108,7 +117,7 @@ class Accounts:
         if not self.portal.credentials.reset_link_valid(token):
             return link_gone(error or InvalidInput(LINK_GONE))
         context = {"first_name": "", "email": "", "error": str(error) if error else None,
-                   "action": f"/password/reset/{token}"}
+                   "action": f"/password/reset/{token}", "min_length": self.portal.credentials.min_password_length()}
         return Page("set_password.html", context, status=_status(error), switch_path=f"/password/reset/{token}")
 
     def reset(self, token: str, form: PasswordForm) -> Page | Redirect:
@@ -123,7 +132,8 @@ class Accounts:
                     error: PortalError | None = None) -> Page:
         end_others = form is None or bool(form.end_other_sessions)
         context = {"first_name": visitor.first_name, "end_others": end_others, "notice": notice,
-                   "error": str(error) if error else None}
+                   "error": str(error) if error else None,
+                   "min_length": self.portal.credentials.min_password_length()}
         return Page("change_password.html", context, status=_status(error), switch_path="/settings/password")
 
     def change(self, visitor: Visitor, form: ChangePasswordForm) -> Page | Redirect:

@@ -14,16 +14,22 @@ from litestar.template.config import TemplateConfig
 
 from portal_web.account_pages import AccessLinkPages, SettingsPages
 from portal_web.api import CatalogController
+from portal_web.captcha import csp_sources
 from portal_web.booking_api import BookingApi
 from portal_web.booking_pages import BookingPages
 from portal_web.checkout_api import CheckoutApi
 from portal_web.checkout_pages import CheckoutPages, ConfirmationPages
+from portal_web.visit_link_pages import VisitLinkPages
+from portal_web.waitlist_pages import WaitlistPages
 from portal_web.dependencies import dependencies
 from portal_web.errors import handle_error
+from portal_web.factor_pages import PasskeySignInPages, SecurityPages
 from portal_web.health import healthz
 from portal_web.i18n import load_catalogs, remember_language
 from portal_web.login_pages import LoginPages, PortalPages
 from portal_web.pages import PagesController
+from portal_web.proxy_pages import ProxyPages
+from portal_web.record_pages import RecordPages
 from portal_web.security import allowed_hosts, csrf_config, security_headers
 from portal_web.templating import template_engine
 from portalcore.bootstrap import Portal
@@ -41,13 +47,14 @@ def create_app(portal: Portal) -> Litestar:
     load_catalogs()
     return Litestar(
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
-                        BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages, healthz,
-                        static_files()],
+                        BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages,
+                        PasskeySignInPages, SecurityPages, ProxyPages,
+                        RecordPages, VisitLinkPages, WaitlistPages, healthz, static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),
         exception_handlers={Exception: handle_error},
         csrf_config=csrf_config(base_url, portal.settings.secret_key),
-        before_send=[security_headers(base_url), remember_language(base_url)],
+        before_send=[security_headers(base_url, csp_sources(portal.captcha.provider)), remember_language(base_url)],
         allowed_hosts=allowed_hosts(base_url),
         openapi_config=openapi_config(),
         state=State({"portal": portal}),

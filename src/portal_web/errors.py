@@ -19,12 +19,13 @@ from litestar.response import Redirect, Template
 from portal_web.i18n import N_, choose
 from portal_web.rendering import language_links
 from portal_web.schemas import FieldError, Problem, SlotRef
-from portal_web.sessions import SignInRequired, sign_in_href
+from portal_web.sessions import SignInRequired
 from portalcore.domain.availability import Slot
 from portalcore.domain.errors import (
     ConfigurationError,
     Conflict,
     InvalidInput,
+    NotAllowed,
     NotFound,
     PaymentDeclined,
     PaymentUnavailable,
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[PortalError], int] = {
     PaymentUnavailable: 503,
     ConfigurationError: 503,
     TooManyAttempts: 429,
+    NotAllowed: 403,
 }
 HEADINGS = {  # translated where they are shown
     400: N_("Please check your request"),
@@ -59,6 +61,7 @@ HEADINGS = {  # translated where they are shown
     503: N_("Online booking is not available right now"),
 }
 NOT_SET_UP_HEADING = N_("This booking site is almost ready")
+NOT_ALLOWED_HEADING = N_("This is not open to you")
 CSRF_FAILED = N_("For your security this form can only be sent from a page of this site that is still open. "
                  "Please go back, reload the page and try again.")
 UNEXPECTED = N_("Something went wrong on our side. Please try again in a moment, or call the clinic.")
@@ -137,12 +140,13 @@ def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[
     """The app's only exception handler: problem details for the API, an HTML page for people, and the
     sign-in page for a page that needs a session."""
     if isinstance(error, SignInRequired):
-        return Redirect(sign_in_href(error.next_path), status_code=303)
+        return Redirect(error.location, status_code=303)
     failure = describe(error)
     if request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/"):
         return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)
     lang = choose(request.query_params, request.cookies, request.headers.get("accept-language", ""))
-    heading = NOT_SET_UP_HEADING if isinstance(error, ClinicNotSetUp) else HEADINGS.get(failure.status, failure.title)
+    heading = (NOT_SET_UP_HEADING if isinstance(error, ClinicNotSetUp) else NOT_ALLOWED_HEADING
+               if isinstance(error, NotAllowed) else HEADINGS.get(failure.status, failure.title))
     context = {"clinic": None, "failure": failure, "heading": heading, "lang": lang,
                "language_links": language_links(request, lang)}
     return Template("error.html", context=context, status_code=failure.status, media_type=MediaType.HTML,

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal_web.access_forms import LoginCodeForm, LoginForm
+from portal_web.access_forms import LoginCodeForm, LoginForm, PasswordlessForm
 from portal_web.access_views import SignIn, dashboard
 from portal_web.rendering import Page, render
 from portal_web.sessions import Visitor, client_ip, find_visitor, session_dependencies
@@ -45,12 +45,20 @@ class LoginPages(Controller):
         """A right password leads to the code step; anything else shows the same sentence."""
         return show(request, clinic, lang, sign_in(request, portal, lang).start(data))
 
+    @post("/login/passwordless", sync_to_thread=True, status_code=200)
+    def passwordless(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                     clinic: NamedDependency[Clinic], lang: NamedDependency[str],
+                     data: URLEncodedBody[PasswordlessForm]) -> Template | Redirect:
+        """Sign-in with only a code sent to an email or mobile number, where the clinic offers it (else 404)."""
+        return show(request, clinic, lang, sign_in(request, portal, lang).passwordless(data))
+
     @get("/login/code", name="login_code", sync_to_thread=True)
     def code_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                   clinic: NamedDependency[Clinic], lang: NamedDependency[str],
-                  next_path: NextPath = None) -> Template | Redirect:
-        """Where the emailed (or authenticator) code is typed."""
-        return show(request, clinic, lang, sign_in(request, portal, lang).code_form(request.cookies, next_path))
+                  next_path: NextPath = None, notice: FromQuery[str | None] = None) -> Template | Redirect:
+        """Where the emailed, texted (or authenticator) code is typed."""
+        return show(request, clinic, lang,
+                    sign_in(request, portal, lang).code_form(request.cookies, next_path, notice))
 
     @post("/login/code", sync_to_thread=True, status_code=200)
     def code(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],

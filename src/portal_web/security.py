@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from litestar.config.allowed_hosts import AllowedHostsConfig
@@ -10,10 +11,19 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'self'",
-    "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
-])
+CSP_DIRECTIVES = {
+    "default-src": "'self'", "img-src": "'self' data:", "style-src": "'self'", "script-src": "'self'",
+    "frame-ancestors": "'none'", "base-uri": "'self'", "form-action": "'self'",
+}
+CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES.items())
+
+
+def content_security_policy(extra: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """The policy, with ``extra`` sources per directive (a CAPTCHA provider's, only when one is configured)."""
+    directives = dict(CSP_DIRECTIVES)
+    for name, sources in (extra or {}).items():
+        directives[name] = " ".join([directives.get(name, "'self'"), *sources])
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -29,9 +39,12 @@ DEFAULT_CACHE_CONTROL = "no-store"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver", "testserver.local")
 
 
-def security_headers(base_url: str) -> BeforeMessageSendHookHandler:
-    """A before-send hook adding the security headers (and HSTS behind https) unless a route set them itself."""
-    headers = dict(SECURITY_HEADERS, **{"Cache-Control": DEFAULT_CACHE_CONTROL})
+def security_headers(base_url: str, csp_extra: Mapping[str, tuple[str, ...]] | None = None
+                     ) -> BeforeMessageSendHookHandler:
+    """A before-send hook adding the security headers (and HSTS behind https) unless a route set them itself;
+    ``csp_extra`` adds sources to the Content-Security-Policy."""
+    headers = dict(SECURITY_HEADERS, **{"Cache-Control": DEFAULT_CACHE_CONTROL,
+                                        "Content-Security-Policy": content_security_policy(csp_extra)})
     if base_url.lower().startswith("https://"):
         headers["Strict-Transport-Security"] = HSTS
 

@@ -18,21 +18,27 @@ from litestar.exceptions import NotAuthorizedException
 from portalcore.bootstrap import Portal
 from portalcore.domain.access import PortalSession
 from portalcore.domain.errors import NotFound
+from portalcore.services.grants import SignedInAccount
 
 SESSION_COOKIE = "portal_session"
 LOGIN_COOKIE = "portal_login"
 LOGIN_COOKIE_MAX_AGE = 15 * 60  # a little longer than an emailed code lives
 STATE_KEY = "portal_visitor"
 HOME = "/portal"
+CHANGE_PASSWORD = "/settings/password"
 
 
 @attrs.frozen
 class Visitor:
-    """A signed-in person: the live session and the first name the pages greet."""
+    """A signed-in person: the live session, who they are and for whom they act (for the header and greetings)."""
 
     session: PortalSession
     token: str
-    first_name: str
+    account: SignedInAccount
+
+    @property
+    def first_name(self) -> str:
+        return self.account.first_name
 
 
 class SignInRequired(NotAuthorizedException):
@@ -41,6 +47,22 @@ class SignInRequired(NotAuthorizedException):
     def __init__(self, next_path: str) -> None:
         super().__init__(detail="Sign in required")
         self.next_path = next_path
+
+    @property
+    def location(self) -> str:
+        return sign_in_href(self.next_path)
+
+
+class PasswordChangeRequired(SignInRequired):
+    """The stored password no longer meets the policy: until it is changed, every page of a signed-in patient
+    leads to the change-password page."""
+
+    def __init__(self) -> None:
+        super().__init__(CHANGE_PASSWORD)
+
+    @property
+    def location(self) -> str:
+        return f"{CHANGE_PASSWORD}?notice=must_change"
 
 
 def is_secure(base_url: str) -> bool:
@@ -95,19 +117,14 @@ def find_visitor(request: Request[Any, Any, Any], portal: Portal) -> Visitor | N
         return found
     token = request.cookies.get(cookie_name(portal.settings.base_url, SESSION_COOKIE), "")
     session = portal.login.session(token) if token else None
-    visitor = Visitor(session, token, first_name_of(portal, session)) if session is not None else None
+    visitor = None
+    if session is not None:
+        try:
+            visitor = Visitor(session, token, portal.login.account(session))
+        except NotFound:  # the login was removed while the session lived: nobody is signed in
+            visitor = None
     request.state[STATE_KEY] = visitor
     return visitor
-
-
-def first_name_of(portal: Portal, session: PortalSession) -> str:
-    # The core has no account lookup by id yet; the session's own patient record carries the name.
-    if session.acting_for is None:
-        return ""
-    try:
-        return portal.patients.get(session.acting_for).first_name
-    except NotFound:
-        return ""
 
 
 def provide_visitor(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Visitor:
@@ -116,6 +133,8 @@ def provide_visitor(request: Request[Any, Any, Any], portal: NamedDependency[Por
     if visitor is None:
         query = f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
         raise SignInRequired(request.url.path + query if request.method == "GET" else request.url.path)
+    if visitor.account.account.must_change_password and request.url.path != CHANGE_PASSWORD:
+        raise PasswordChangeRequired()
     return visitor
 
 

@@ -20,16 +20,21 @@ from portalcore.adapters.sql import migrate
 from portalcore.adapters.sql.engine import make_engine
 from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.adapters.totp import PyotpOneTimePasswords
+from portalcore.adapters.webauthn_passkeys import WebauthnPasskeyVerifier
 from portalcore.domain.access import AccessPolicy
 from portalcore.domain.passwords import PasswordPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
-from portalcore.domain.outbox import RetryPolicy
+from portalcore.domain.outbox import Channel, RetryPolicy
 from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
 from portalcore.services.access_kit import AccessKit
 from portalcore.services.credentials import CredentialService
 from portalcore.services.invitations import InvitationService
 from portalcore.services.login import LoginService
+from portalcore.services.passkey_login import PasskeyLogin
+from portalcore.services.second_factors import SecondFactorService
 from portalcore.services.proxies import ProxyService
+from portalcore.services.medical_reads import MedicalReads
+from portalcore.services.portal_reads import PatientPortalService
 from portalcore.services.booking import BookingService
 from portalcore.services.catalog import CatalogService
 from portalcore.services.checkout import CheckoutService
@@ -38,6 +43,10 @@ from portalcore.services.patients import PatientService
 from portalcore.services.phone import PhoneVerificationService
 from portalcore.services.schedule import ScheduleService
 from portalcore.services.setup import SetupService
+from portalcore.services.timed_events import TimedJobRunner, TimedJobService
+from portalcore.services.linked_visits import LinkedVisitService
+from portalcore.services.visit_links import VisitLinks
+from portalcore.services.waitlist import WaitlistKit, WaitlistService
 from portalcore.services.visits import VisitService
 from portalcore.settings import Settings
 
@@ -63,9 +72,15 @@ class Portal:
     payments: PaymentGateway
     invitations: InvitationService
     login: LoginService
+    factors: SecondFactorService
     credentials: CredentialService
     proxies: ProxyService
+    reads: PatientPortalService
     captcha: Captcha
+    timed: TimedJobRunner
+    jobs: TimedJobService
+    linked_visits: LinkedVisitService
+    waitlist: WaitlistService
     _engine: Engine
     _mailer: Mailer
     _sms: SmsSender
@@ -81,8 +96,11 @@ class Portal:
         migrate.upgrade(self._engine)
 
     def background_jobs(self, *, blocking: bool = False) -> ApschedulerRunner:
-        """The periodic jobs of ``portal worker`` (blocking) and ``portal serve`` (in a thread): the outbox."""
-        return ApschedulerRunner({"dispatch_outbox": self.dispatcher.dispatch_due},
+        """The periodic jobs of ``portal worker`` (blocking) and ``portal serve`` (in a thread): timed jobs
+        (which queue messages) first, then the outbox."""
+        return ApschedulerRunner({"run_timed_jobs": self.timed.run_due,
+                                  "dispatch_outbox": self.dispatcher.dispatch_due,
+                                  "release_expired_holds": self.booking.release_expired},
                                  self.settings.worker_interval_seconds, blocking=blocking)
 
     def close(self) -> None:
@@ -150,21 +168,33 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     sms = sms or build_sms(settings)
     composer = MessageComposer(renderer or Jinja2MessageRenderer())
     retry = RetryPolicy(max_attempts=settings.outbox_max_attempts, base_seconds=settings.outbox_retry_base_seconds)
-    dispatcher = OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size)
+    dispatcher = OutboxDispatcher(uow, clock, mailer, sms, retry=retry, batch_size=settings.outbox_batch_size,
+                                  per_minute={Channel.EMAIL: settings.outbox_email_per_minute,
+                                              Channel.SMS: settings.outbox_sms_per_minute})
     payments = payments or build_payments(settings, engine, clock)
     kit = build_access_kit(settings, uow, clock, composer, dispatcher)
     invitations = InvitationService(kit)
+    waitlist = WaitlistKit(clock, composer, settings.secret_key.encode(), settings.base_url)
+    visits = VisitService(uow, clock, payments, composer, settings.base_url, waitlist=waitlist)
+    links = VisitLinks(settings.secret_key.encode(), settings.base_url)
+    proxies = ProxyService(kit)
+    otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     return Portal(
-        settings=settings, clock=clock, catalog=CatalogService(uow), patients=PatientService(uow),
+        settings=settings, clock=clock, catalog=CatalogService(uow),
+        patients=PatientService(uow, clock=clock, invitations=invitations),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
         checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations),
         phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
-        visits=VisitService(uow, clock, payments, composer, settings.base_url),
-        payments=payments, invitations=invitations, login=LoginService(kit, PyotpOneTimePasswords()),
-        credentials=CredentialService(kit), proxies=ProxyService(kit),
+        visits=visits,
+        payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
+        factors=SecondFactorService(kit, otp, passkeys),
+        credentials=CredentialService(kit), proxies=proxies,
+        reads=PatientPortalService(MedicalReads(kit, proxies), clock),
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
-        engine=engine, mailer=mailer, sms=sms)
+        timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size),
+        jobs=TimedJobService(uow), linked_visits=LinkedVisitService(uow, clock, links, visits),
+        waitlist=WaitlistService(uow, waitlist), engine=engine, mailer=mailer, sms=sms)
 
 
 def build_access_kit(settings: Settings, uow: UnitOfWorkFactory, clock: Clock, composer: MessageComposer,

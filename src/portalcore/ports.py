@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -14,11 +14,14 @@ from portalcore.domain.booking import CardOnFile, Hold, PaymentRecord
 from portalcore.domain.catalog import FormTemplate, Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, Location
 from portalcore.domain.forms import RoutedForm
-from portalcore.domain.outbox import MessageStatus, OutboxEntry, OutgoingMessage
+from portalcore.domain.outbox import Channel, MessageStatus, OutboxEntry, OutgoingMessage
+from portalcore.domain.passkeys import NewPasskey, Passkey
 from portalcore.domain.patients import Patient
 from portalcore.domain.payments import Customer, Payment, Refund, SavedCard
 from portalcore.domain.providers import Provider
 from portalcore.domain.proxies import ProxyGrant
+from portalcore.domain.timed_events import JobState, TimedJob
+from portalcore.domain.waitlist import EntryState, OfferState, WaitlistEntry, WaitlistOffer
 from portalcore.domain.verification import PhoneChallenge
 
 
@@ -57,6 +60,10 @@ class PatientRepository(Protocol):
         """Stores a new patient; raises ``Conflict`` when the email is already on another patient."""
 
     def count(self) -> int: ...
+    def duplicate_candidates(self) -> list[Patient]:
+        """Patients who share a date of birth or a mobile number with another patient, by id (the service
+        decides which of them are likely the same person)."""
+
     def change_email(self, patient_id: int, email: str) -> None:
         """Raises ``Conflict`` when another patient has that email."""
 
@@ -72,6 +79,11 @@ class AppointmentRepository(Protocol):
 
     def for_patient(self, patient_id: int) -> list[Appointment]: ...
     def set_status(self, appointment_id: int, status: AppointmentStatus) -> None: ...
+
+    def move(self, appointment_id: int, start_at: datetime, end_at: datetime, busy_until: datetime) -> None:
+        """Raises ``SlotTaken`` when the provider is busy at the new time, ``NotFound``."""
+
+    def confirm(self, appointment_id: int, at: datetime) -> None: ...
 
 
 class AvailabilityRepository(Protocol):
@@ -107,15 +119,24 @@ class BookingRepository(Protocol):
     def cards(self, patient_id: int) -> list[CardOnFile]: ...
     def add_forms(self, patient_id: int, forms: Sequence[RoutedForm], now: datetime) -> None: ...
     def forms(self, patient_id: int) -> list[RoutedForm]: ...
+    def move_forms(self, appointment_id: int, start_at: datetime) -> None:
+        """A moved visit's post-treatment instructions appear at its new start."""
 
 
 class OutboxRepository(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Queues a message; returns False (and queues nothing) when its idempotency key is already queued."""
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None) -> list[OutboxEntry]:
-        """Marks up to ``limit`` due messages (only the one with idempotency ``key`` when given) as being sent
-        until ``now + lease`` and returns them.
+    def lock_channel(self, channel: Channel) -> None:
+        """Makes other workers wait to claim messages of ``channel`` until this transaction ends."""
+
+    def started_since(self, channel: Channel, since: datetime) -> int:
+        """Messages of ``channel`` being sent now or sent since ``since`` (what counts against a rate limit)."""
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None,
+                  channel: Channel | None = None) -> list[OutboxEntry]:
+        """Marks up to ``limit`` due messages (only the one with idempotency ``key``, or of ``channel``, when
+        given) as being sent until ``now + lease`` and returns them.
 
         Two dispatchers never claim the same message while its lease runs.
         """
@@ -124,6 +145,39 @@ class OutboxRepository(Protocol):
     def mark_failed(self, entry_id: int, error: str, status: MessageStatus, next_attempt_at: datetime) -> None: ...
     def entries(self, status: MessageStatus | None = None, limit: int = 100) -> list[OutboxEntry]: ...
     def counts(self) -> dict[MessageStatus, int]: ...
+
+
+class TimedJobRepository(Protocol):
+    """What is due later. Claims work like the outbox's: a lease, and two workers never hold one job."""
+
+    def add(self, job: TimedJob, now: datetime) -> bool:
+        """Schedules a job; False (nothing added) when a job with its key exists."""
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[TimedJob]: ...
+    def still_running(self, job_id: int) -> bool:
+        """Locks the job until the transaction ends; False when it was cancelled after being claimed."""
+
+    def finish(self, job_id: int, now: datetime) -> None: ...
+    def fail(self, job_id: int, error: str, state: JobState, retry_at: datetime) -> None: ...
+    def cancel_for_visit(self, appointment_id: int, now: datetime) -> int:
+        """Cancels the visit's jobs that have not run; returns how many."""
+
+    def for_visit(self, appointment_id: int) -> list[TimedJob]: ...
+    def counts(self) -> dict[JobState, int]: ...
+
+
+class WaitlistRepository(Protocol):
+    def add_entry(self, entry: WaitlistEntry, now: datetime) -> WaitlistEntry: ...
+    def entry(self, entry_id: int) -> WaitlistEntry | None: ...
+    def entries_for_patient(self, patient_id: int) -> list[WaitlistEntry]: ...
+    def waiting_on(self, day: date) -> list[WaitlistEntry]:
+        """Entries still waiting whose range holds ``day``, in the order the patients joined."""
+
+    def set_entry_state(self, entry_id: int, state: EntryState) -> None: ...
+    def add_offer(self, offer: WaitlistOffer, now: datetime) -> WaitlistOffer: ...
+    def offer_by_token(self, token_hash: str, *, for_update: bool = False) -> WaitlistOffer | None: ...
+    def open_offers_at(self, provider: str, start_at: datetime) -> list[WaitlistOffer]: ...
+    def set_offer_state(self, offer_id: int, state: OfferState) -> None: ...
 
 
 class AccessRepository(Protocol):
@@ -154,9 +208,29 @@ class AccessRepository(Protocol):
     def end_sessions(self, account_id: int, now: datetime, *, keep: str | None = None) -> int: ...
     def throttle(self, key: str, now: datetime, window_seconds: int) -> int: ...
     def count_failure(self, key: str, now: datetime, window_seconds: int) -> int: ...
+    def blocked_until(self, key: str) -> datetime | None:
+        """Until when tries under ``key`` must wait (None: no wait was set)."""
+
+    def block(self, key: str, until: datetime | None) -> None:
+        """Sets (or with None clears) the wait of an existing ``key``, counted with ``count_failure`` first."""
+
+    def accounts_by_mobile(self, mobile: str) -> list[Account]:
+        """The logins of the patients whose mobile number (E.164) is ``mobile``."""
+
     def replace_recovery_codes(self, account_id: int, code_hashes: Sequence[str], now: datetime) -> None: ...
     def use_recovery_code(self, account_id: int, code_hash: str, now: datetime) -> bool: ...
     def recovery_codes_left(self, account_id: int) -> int: ...
+    def passkeys(self, account_id: int) -> list[Passkey]: ...
+    def passkey_by_credential(self, credential_id: bytes) -> Passkey | None: ...
+    def add_passkey(self, passkey: Passkey, now: datetime) -> Passkey:
+        """Raises ``Conflict`` when the credential is already registered."""
+
+    def save_passkey(self, passkey: Passkey) -> None:
+        """Stores the new sign count and last use of a passkey."""
+
+    def remove_passkey(self, account_id: int, passkey_id: int) -> Passkey | None:
+        """Deletes one of the account's passkeys and returns it (None: the account has no such passkey)."""
+
     def add_grant(self, grant: ProxyGrant, now: datetime) -> ProxyGrant: ...
     def grant(self, grant_id: int) -> ProxyGrant | None: ...
     def grants_of_account(self, account_id: int) -> list[ProxyGrant]: ...
@@ -167,6 +241,8 @@ class AccessRepository(Protocol):
 
     def events(self, *, patient_id: int | None = None, account_id: int | None = None,
                actions_prefix: str = "", limit: int = 200) -> list[AuditEvent]: ...
+    def patient_log(self, patient_id: int, *, offset: int = 0, limit: int = 50) -> list[AuditEvent]:
+        """One page of the events about ``patient_id`` (whoever caused them), newest first."""
 
 
 class UnitOfWork(Protocol):
@@ -180,6 +256,8 @@ class UnitOfWork(Protocol):
     bookings: BookingRepository
     outbox: OutboxRepository
     access: AccessRepository
+    jobs: TimedJobRepository
+    waitlist: WaitlistRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -264,6 +342,30 @@ class Captcha(Protocol):
 
     def verify(self, response_token: str, remote_ip: str | None = None) -> bool:
         """True when the provider confirms the token; False when it refuses or cannot be reached."""
+
+
+class PasskeyVerifier(Protocol):
+    """WebAuthn for this site (the relying party is the host of ``base_url``): the options for the browser's
+    ``navigator.credentials`` calls, as JSON, and the checks of what the authenticator answered."""
+
+    def registration_options(self, *, challenge: bytes, user_id: bytes, user_name: str, display_name: str,
+                             site_name: str, exclude: Sequence[Passkey]) -> str:
+        """Options for ``navigator.credentials.create`` (the passkeys in ``exclude`` are not created twice);
+        ``site_name`` is what the browser shows as the site (the clinic's name)."""
+
+    def verify_registration(self, response: str, *, challenge: bytes) -> NewPasskey:
+        """The credential the browser created; raises ``InvalidInput`` when the answer does not check out."""
+
+    def authentication_options(self, *, challenge: bytes, passkeys: Sequence[Passkey]) -> str:
+        """Options for ``navigator.credentials.get`` limited to these passkeys."""
+
+    def credential_id(self, response: str) -> bytes:
+        """Which credential an answer of ``navigator.credentials.get`` claims to come from; raises ``InvalidInput``
+        when the answer cannot be read."""
+
+    def verify_authentication(self, response: str, *, challenge: bytes, passkey: Passkey) -> int:
+        """The authenticator's new signature count; raises ``InvalidInput`` for a wrong signature, challenge or
+        origin, and for a count that did not go up (a sign of a cloned authenticator)."""
 
 
 class OneTimePasswords(Protocol):

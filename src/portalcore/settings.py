@@ -55,6 +55,8 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_retry_base_seconds: float = 30.0
     outbox_batch_size: int = 50
+    outbox_email_per_minute: int = 0  # 0: no limit; otherwise the most emails started in any minute, all workers
+    outbox_sms_per_minute: int = 0
     worker_interval_seconds: float = 5.0
     # portal access
     password_min_length: int = 12

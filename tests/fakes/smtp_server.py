@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
 import socket
 import threading
 from email.message import EmailMessage
@@ -33,7 +34,7 @@ class RecordingSmtpServer:
     """Accepts mail on 127.0.0.1:``port`` and records it, parsed with the modern email policy.
 
     ``refuse_next(n)`` answers the next ``n`` DATA commands with ``451 4.3.0 try again later``;
-    ``reject(address)`` answers RCPT TO for that address with ``550 5.1.1``. Use it as a context manager.
+    ``fail_at_random(rate)`` refuses that share of messages; ``reject(address)`` answers RCPT TO for that address with ``550 5.1.1``. Use it as a context manager.
     """
 
     def __init__(self) -> None:
@@ -43,6 +44,7 @@ class RecordingSmtpServer:
         self._received: list[ReceivedMail] = []
         self._refusals_left = 0
         self._rejected: set[str] = set()
+        self._failure_rate, self._rng = 0.0, random.Random(0)
         self._controller = Controller(self, hostname=self.host, port=self.port)
 
     @property
@@ -57,6 +59,11 @@ class RecordingSmtpServer:
     def refuse_next(self, count: int) -> None:
         with self._lock:
             self._refusals_left = count
+
+    def fail_at_random(self, rate: float, seed: int = 0) -> None:
+        """Answers each DATA command with ``451`` with probability ``rate`` (the message is then not accepted)."""
+        with self._lock:
+            self._failure_rate, self._rng = rate, random.Random(seed)
 
     def reject(self, address: str) -> None:
         with self._lock:
@@ -89,8 +96,8 @@ class RecordingSmtpServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = bytes(envelope.original_content)
         with self._lock:
-            if self._refusals_left > 0:
-                self._refusals_left -= 1
+            if self._refusals_left > 0 or self._rng.random() < self._failure_rate:
+                self._refusals_left = max(0, self._refusals_left - 1)
                 return "451 4.3.0 try again later"
             message = email.message_from_bytes(raw, policy=email.policy.default)
             assert isinstance(message, EmailMessage)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import random
 import secrets
 import threading
 from email.utils import formatdate
@@ -30,7 +31,7 @@ from tests.fakes.loopback import LoopbackServer
 class FakeTwilio(LoopbackServer):
     """Serves ``POST /2010-04-01/Accounts/{sid}/Messages.json`` on 127.0.0.1 and records what it accepted.
 
-    ``fail_next(n)`` answers the next ``n`` requests with 500; ``reject(number)`` answers requests to that
+    ``fail_next(n)`` answers the next ``n`` requests with 500, ``fail_at_random(rate)`` that share of them; ``reject(number)`` answers requests to that
     number with Twilio's 400 / 21211 "invalid To number". Use it as a context manager.
     """
 
@@ -43,6 +44,7 @@ class FakeTwilio(LoopbackServer):
         self._messages: list[SentSms] = []
         self._failures_left = 0
         self._rejected: set[str] = set()
+        self._failure_rate, self._rng = 0.0, random.Random(0)
         self.requests = 0
 
     @property
@@ -57,6 +59,11 @@ class FakeTwilio(LoopbackServer):
     def fail_next(self, count: int) -> None:
         with self._lock:
             self._failures_left = count
+
+    def fail_at_random(self, rate: float, seed: int = 0) -> None:
+        """Answers each request with 500 with probability ``rate`` (the message is then not sent)."""
+        with self._lock:
+            self._failure_rate, self._rng = rate, random.Random(seed)
 
     def reject(self, number: str) -> None:
         with self._lock:
@@ -77,8 +84,8 @@ class FakeTwilio(LoopbackServer):
         to, from_, text = form.get("To", ""), form.get("From", ""), form.get("Body", "")
         with self._lock:
             self.requests += 1
-            if self._failures_left > 0:
-                self._failures_left -= 1
+            if self._failures_left > 0 or self._rng.random() < self._failure_rate:
+                self._failures_left = max(0, self._failures_left - 1)
                 return 500, _error(20500, "Internal Server Error", 500)
             if to in self._rejected:
                 return 400, _error(21211, f"The 'To' number {to} is not a valid phone number.", 400)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from litestar.testing import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from portal_web import create_app
@@ -49,6 +50,13 @@ def serving(portal: Portal, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def client(demo_portal: Portal) -> Iterator[TestClient]:
+    """Litestar's test client over the demo clinic (no server, no browser)."""
+    with TestClient(app=create_app(demo_portal)) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="module")

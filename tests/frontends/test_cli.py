@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from portal_cli.main import app
-from portalcore.bootstrap import build_portal
+from portalcore.adapters.clock import FixedClock
+from portalcore.bootstrap import Portal, build_portal
+from portalcore.domain.errors import InvalidInput
 from portalcore.settings import load_settings
 
 runner = CliRunner()
@@ -97,3 +103,172 @@ def test_worker_once_delivers_queued_mail_to_the_mailbox(env: dict[str, str]) ->
     listing = json.loads(runner.invoke(app, ["outbox", "list", "--json"], env=env).output)
     assert listing["counts"]["sent"] == 2
     assert "SMS to +17185550133" in (Path(env["PORTAL_DATA_DIR"]) / "sms.log").read_text()
+
+
+# Portal access from the command line: patients, invitations, "Activate Now", proxies, likely duplicates
+
+
+def cli(env: dict[str, str], *args: str) -> Any:
+    """Runs ``portal ARGS --json`` and returns the parsed output (the command must succeed)."""
+    result = runner.invoke(app, [*args, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def mailed_links(env: dict[str, str], to: str, path: str) -> list[str]:
+    """The tokens of every link starting with ``path`` in the mailbox's emails to ``to``, oldest first."""
+    tokens = []
+    mails = sorted((Path(env["PORTAL_DATA_DIR"]) / "mailbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    for eml in mails:
+        mail = message_from_bytes(eml.read_bytes(), policy=default)
+        body = mail.get_body(preferencelist=("plain",))
+        if to in str(mail["To"]) and body is not None:
+            tokens += re.findall(rf"{re.escape(path)}([\w-]+)", body.get_content())
+    return tokens
+
+
+def portal_for(env: dict[str, str], clock: FixedClock | None = None) -> Portal:
+    return build_portal(load_settings(env), clock=clock)
+
+
+def olivia_id(env: dict[str, str]) -> int:
+    [olivia] = cli(env, "patients", "find", "olivia")
+    return olivia["id"]
+
+
+def test_patients_add_with_invite_email_mails_a_link_that_opens_the_set_password_page(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    added = cli(env, "patients", "add", "--first-name", "Nora", "--last-name", "Quinn", "--email", "Nora@Example.com",
+                "--mobile", "(212) 555-0199", "--dob", "1990-04-01", "--invite-email")
+    assert added["patient"] | {"id": 0} == {"id": 0, "first_name": "Nora", "last_name": "Quinn",
+                                             "email": "nora@example.com", "mobile": "+12125550199",
+                                             "date_of_birth": "1990-04-01", "language": "en"}
+    assert added["portal_access_sent_by"] == ["email"]
+
+    [token] = mailed_links(env, "nora@example.com", "/access/invite/")
+    portal = portal_for(env)
+    try:
+        assert portal.invitations.invitation(token).first_name == "Nora"
+    finally:
+        portal.close()
+    shown = cli(env, "patients", "show", str(added["patient"]["id"]))
+    assert shown["portal"]["state"] == "invited" and shown["portal"]["invitation_usable"]
+
+
+def test_patients_add_without_email_texts_the_link_when_asked(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    result = runner.invoke(app, ["patients", "add", "--first-name", "Nora", "--last-name", "Quinn", "--mobile",
+                                 "2125550199", "--invite-sms"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "portal access sent by SMS" in result.stdout
+    log = (Path(env["PORTAL_DATA_DIR"]) / "sms.log").read_text()
+    assert "SMS to +12125550199" in log and "/access/invite/" in log
+
+
+def test_inviting_twice_voids_the_first_link(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    patient = olivia_id(env)
+    first = runner.invoke(app, ["patients", "invite", str(patient)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "Portal access sent to Olivia Martinez by email" in first.stdout
+    assert cli(env, "patients", "invite", str(patient))["portal_access_sent_by"] == ["email"]
+
+    old, new = mailed_links(env, "olivia.martinez@example.com", "/access/invite/")
+    portal = portal_for(env)
+    try:
+        with pytest.raises(InvalidInput, match="expired or was already used"):
+            portal.invitations.invitation(old)
+        assert portal.invitations.invitation(new).first_name == "Olivia"
+    finally:
+        portal.close()
+
+
+def test_activate_counts_on_a_dry_run_sends_once_and_a_second_run_sends_nothing(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    dry = cli(env, "activate", "--dry-run")
+    assert (dry["candidates"], dry["sent"], dry["skipped"], dry["dry_run"]) == (5, 5, 0, True)
+    assert cli(env, "outbox", "list")["messages"] == []  # a dry run queues nothing
+
+    text = runner.invoke(app, ["activate"], env=env)
+    assert text.exit_code == 0, text.output
+    assert "5 were sent the welcome email" in text.stdout
+    queued = cli(env, "outbox", "list")["messages"]
+    assert sorted(m["to"] for m in queued) == sorted(p["email"] for p in cli(env, "patients", "find", "example.com"))
+    assert {m["status"] for m in queued} == {"pending"}
+
+    again = cli(env, "activate")
+    assert (again["sent"], again["skipped"]) == (0, 5)
+    assert (cli(env, "activate", "--resend-older-than", "30d")["sent"]) == 0  # invited a moment ago
+    assert len(cli(env, "outbox", "list")["messages"]) == 5
+
+
+def test_activate_resends_only_invitations_older_than_asked(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    long_ago = portal_for(env, FixedClock(datetime.now(UTC) - timedelta(days=40)))
+    try:
+        assert long_ago.invitations.activate_all().sent == 5
+    finally:
+        long_ago.close()
+
+    assert cli(env, "activate")["sent"] == 0
+    assert cli(env, "activate", "--resend-older-than", "60d")["sent"] == 0
+    assert cli(env, "activate", "--resend-older-than", "30d")["sent"] == 5
+    assert cli(env, "activate", "--resend-older-than", "30d")["sent"] == 0  # those were just sent
+
+
+def test_proxies_grant_list_and_revoke(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    patient = olivia_id(env)
+    granted = cli(env, "proxies", "grant", str(patient), "--email", "sam.carer@example.com", "--first-name", "Sam",
+                  "--last-name", "Carer", "--scope", "visits_forms", "--expires", "2040-01-31",
+                  "--relationship", "spouse")
+    assert (granted["name"], granted["scope"], granted["relationship"], granted["active"]) == (
+        "Sam Carer", "visits_forms", "spouse", True)
+    # the last day counts in full, in the clinic's time zone (New York, winter: UTC-5)
+    assert datetime.fromisoformat(granted["expires_at"]) == datetime(2040, 2, 1, 5, 0, tzinfo=UTC)
+    assert mailed_links(env, "sam.carer@example.com", "/password/reset/")  # a new login chooses a password
+
+    [listed] = cli(env, "proxies", "list", str(patient))
+    assert (listed["grant_id"], listed["email"], listed["active"]) == (granted["grant_id"], "sam.carer@example.com",
+                                                                       True)
+    revoked = runner.invoke(app, ["proxies", "revoke", str(granted["grant_id"])], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    assert f"Access #{granted['grant_id']} revoked" in revoked.stdout
+    [after] = cli(env, "proxies", "list", str(patient))
+    assert not after["active"] and after["revoked_at"] is not None
+    listing = runner.invoke(app, ["proxies", "list", str(patient)], env=env)
+    assert "Sam Carer <sam.carer@example.com> spouse: appointments and forms only" in listing.stdout
+    assert "[revoked]" in listing.stdout
+
+
+def test_patients_duplicates_lists_a_second_profile_of_the_same_person(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    assert cli(env, "patients", "duplicates") == []
+    cli(env, "patients", "add", "--first-name", "Lucia", "--last-name", "Fernandez", "--email", "lf@example.org",
+        "--dob", "1985-02-19")
+    [group] = cli(env, "patients", "duplicates")
+    assert group["reason"] == "name_and_birth_date"
+    assert [p["email"] for p in group["patients"]] == ["lucia.fernandez@example.com", "lf@example.org"]
+    text = runner.invoke(app, ["patients", "duplicates"], env=env).stdout
+    assert text.startswith("Same name and date of birth (lucia fernandez 1985-02-19):")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["patients", "add", "--first-name", "Ann", "--last-name", "Lee", "--dob", "1990-02-30"], "YYYY-MM-DD"),
+    (["patients", "add", "--first-name", "Ann", "--last-name", "Lee", "--dob", "2999-01-01"], "date of birth"),
+    (["patients", "add", "--first-name", "Ann", "--last-name", "Lee", "--invite-email"], "no email address"),
+    (["patients", "add", "--first-name", "Ann", "--last-name", "Lee", "--email", "not-an-address"], "not a valid"),
+    (["patients", "invite", "999"], "Patient 999 does not exist"),
+    (["patients", "invite", "999", "--no-email"], "Choose email, SMS or both"),
+    (["activate", "--resend-older-than", "30x"], "e.g. 30d, 12h or 90m"),
+    (["activate", "--resend-older-than", "0d"], "above zero"),
+    (["proxies", "grant", "1", "--email", "sam@example.com", "--scope", "everything"], "use all or visits_forms"),
+    (["proxies", "grant", "1", "--email", "sam@example.com", "--expires", "next week"], "YYYY-MM-DD"),
+    (["proxies", "revoke", "999"], "does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(env: dict[str, str], args: list[str], says: str) -> None:
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().count("\n") == 0
+    assert says in result.output
+    assert "Traceback" not in result.output

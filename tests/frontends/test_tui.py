@@ -5,12 +5,19 @@ from __future__ import annotations
 import contextlib
 
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from portal_tui.add_patient import AddPatientScreen
 from portal_tui.app import FrontDeskApp, make_app
+from portal_tui.patient import PatientScreen, SendAccessScreen
 from portalcore.bootstrap import Portal
+from portalcore.domain.proxies import ProxyScope
+from portalcore.services.invitations import PortalState
+from tests.emails import emailed_path
+from tests.fakes.memory import RecordingSender
 
 SIZE = (110, 32)
 MONDAY = "Lumen Aesthetics & Med Spa — Monday 16 November 2026"
@@ -133,3 +140,127 @@ async def test_a_portal_error_shows_as_a_notification_not_a_traceback(portal: Po
         assert app.is_running
         toasts = [text_of(toast) for toast in app.screen.query("Toast")]
         assert any("not set up yet" in text for text in toasts), toasts
+
+
+# A patient opened from the search; "Add patient"; "Send portal access"
+
+
+async def settle_all(pilot: Pilot[None]) -> None:
+    """Like ``settle``, also for the calls a finished call starts (an added patient's card is loaded next)."""
+    for _ in range(5):
+        if not any(worker.is_running for worker in pilot.app.workers):
+            await settle(pilot)
+            if not any(worker.is_running for worker in pilot.app.workers):
+                return
+        await settle(pilot)
+
+
+async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
+    await pilot.click(selector)
+    await pilot.press(*text)
+
+
+def toasts(app: FrontDeskApp) -> list[str]:
+    return [text_of(toast) for toast in app.screen.query("Toast")]
+
+
+def panel(app: FrontDeskApp, selector: str) -> str:
+    return text_of(app.screen.query_one(selector, Static))
+
+
+async def open_olivia(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("slash", *"olivia")
+    await settle(pilot)
+    await pilot.press("down", "enter")
+    await settle_all(pilot)
+
+
+async def test_adding_a_patient_with_the_email_toggle_emails_a_set_password_link(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, AddPatientScreen)
+        await type_into(pilot, "#first-name", "Nora")
+        await type_into(pilot, "#last-name", "Quinn")
+        await type_into(pilot, "#email", "nora@example.com")
+        await type_into(pilot, "#dob", "1990-04-01")
+        await pilot.click("#invite-email")
+        await pilot.click("#save")
+        await settle_all(pilot)
+
+        assert isinstance(app.screen, PatientScreen)  # the new patient's card replaces the form
+        assert panel(app, "#patient-name").startswith("Nora Quinn")
+        assert "Date of birth: 1990-04-01" in panel(app, "#patient-contact")
+        assert panel(app, "#patient-portal").startswith("Portal: invited on Monday 16 November 2026, 9:00 AM")
+        assert any("Added Nora Quinn; portal access sent by email." in t for t in toasts(app))
+    assert emailed_path(mailer, "nora@example.com", "/access/invite/")
+    [nora] = demo_portal.patients.find("nora quinn")
+    assert demo_portal.invitations.status(nora.id or 0).state is PortalState.INVITED
+
+
+async def test_a_refused_new_patient_keeps_the_form_open_and_says_why(demo_portal: Portal) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await type_into(pilot, "#first-name", "Nora")
+        await type_into(pilot, "#last-name", "Quinn")
+        await pilot.click("#invite-email")  # but no email address was typed
+        await pilot.click("#save")
+        await settle_all(pilot)
+
+        assert isinstance(app.screen, AddPatientScreen)
+        assert app.screen.query_one("#first-name", Input).value == "Nora"  # nothing to type again
+        assert any("Nora Quinn has no email address" in t for t in toasts(app))
+        await type_into(pilot, "#dob", "1990-02-30")
+        await pilot.click("#invite-email")
+        await pilot.click("#save")
+        await settle_all(pilot)
+        assert any("'1990-02-30' is not a date" in t for t in toasts(app))
+    assert demo_portal.patients.find("nora quinn") == []
+
+
+async def test_opening_a_patient_and_sending_portal_access_by_sms_texts_her(
+        demo_portal: Portal, sms: RecordingSender, mailer: RecordingSender) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_olivia(pilot)
+        assert isinstance(app.screen, PatientScreen)
+        assert "Email: olivia.martinez@example.com\nMobile: +12125550143" in panel(app, "#patient-contact")
+        assert panel(app, "#patient-portal") == "Portal: never invited"
+        assert panel(app, "#patient-proxies") == "Proxies: none"
+
+        await pilot.press("s")
+        assert isinstance(app.screen, SendAccessScreen)
+        await pilot.click("#by-email")  # on by default when there is an address: only a text this time
+        await pilot.click("#by-sms")
+        await pilot.click("#send")
+        await settle_all(pilot)
+
+        assert isinstance(app.screen, PatientScreen)
+        assert panel(app, "#patient-portal").startswith("Portal: invited on Monday 16 November 2026")
+        assert any("Portal access sent by SMS." in t for t in toasts(app))
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ModalScreen)
+    [text] = sms.sent
+    assert text.recipient == "+12125550143" and "/access/invite/" in text.text
+    assert mailer.sent == []
+
+
+async def test_an_opened_patient_shows_who_may_act_for_her_and_the_day_keys_wait(demo_portal: Portal) -> None:
+    olivia = demo_portal.patients.by_email("olivia.martinez@example.com")
+    assert olivia is not None and olivia.id is not None
+    demo_portal.proxies.grant(olivia.id, email="sam.carer@example.com", first_name="Sam", last_name="Carer",
+                              scope=ProxyScope.VISITS_FORMS, relationship="spouse")
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_olivia(pilot)
+        assert panel(app, "#patient-proxies") == (
+            "Proxies:\n  Sam Carer <sam.carer@example.com>, spouse: appointments and forms")
+        await pilot.press("right_square_bracket", "a")  # the day and "Add patient" belong to the main screen
+        await settle_all(pilot)
+        assert isinstance(app.screen, PatientScreen)
+        assert header(app) == MONDAY

@@ -4,10 +4,8 @@ with an emailed code, session cookies, sign-out, and answers that never tell whe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import attrs
-import pytest
 from litestar.testing import TestClient
 
 from portal_web import create_app
@@ -19,12 +17,6 @@ from tests.frontends.web_forms import form, link, text_of, title_of
 OLIVIA = "olivia.martinez@example.com"
 GOOD = "velvet orchard lantern"
 NEW = "quiet harbor compass"
-
-
-@pytest.fixture
-def client(demo_portal: Portal) -> Iterator[TestClient]:
-    with TestClient(app=create_app(demo_portal)) as test_client:
-        yield test_client
 
 
 def olivia_id(portal: Portal) -> int:

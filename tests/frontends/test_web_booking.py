@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,12 +22,6 @@ from tests.frontends.web_forms import form, forms, link, links, text_of, title_o
 
 TIMES = "/book/times?services=neurotoxin&provider=jessica-lin&from=2026-11-17"
 NINA = {"first_name": "Nina", "last_name": "Patel", "email": "nina.patel@example.com", "mobile": "(212) 555-0199"}
-
-
-@pytest.fixture
-def client(demo_portal: Portal) -> Iterator[TestClient]:
-    with TestClient(app=create_app(demo_portal)) as test_client:
-        yield test_client
 
 
 def last_code(sms: RecordingSender) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
 import attrs
 import pytest
@@ -30,12 +29,6 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
-
-
-@pytest.fixture
-def client(demo_portal: Portal) -> Iterator[TestClient]:
-    with TestClient(app=create_app(demo_portal)) as test_client:
-        yield test_client
 
 
 def text_of(markup: str) -> str:

@@ -242,3 +242,15 @@ def test_booking_on_dst_change_days_lands_at_the_right_instant(
     booked = book(portal, sms, ["hydrafacial"], "sam-night", nine[0].start_at)
     row = [r for r in portal.schedule.day(dst_day) if r.appointment.id == booked][0]
     assert (row.local_start.strftime("%H:%M"), row.local_end.strftime("%H:%M")) == ("09:00", "10:00")
+
+
+def test_the_worker_clears_holds_that_ran_out_and_leaves_live_ones(demo_portal: Portal, clock: FixedClock) -> None:
+    stale = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 11))
+    clock.advance(timedelta(minutes=6))
+    live = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 14, 30))
+    clock.advance(timedelta(minutes=5))  # the first is past the demo clinic's 10-minute hold, the second is not
+    assert demo_portal.booking.release_expired() == 1
+    assert demo_portal.booking.release_expired() == 0
+    assert demo_portal.booking.held(live.token).start_at == local(TUESDAY, 14, 30)
+    with pytest.raises(InvalidInput, match="run out"):
+        demo_portal.booking.held(stale.token)

@@ -11,9 +11,11 @@ import attrs
 import pytest
 
 from portalcore.adapters.clock import FixedClock
+from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.bootstrap import Portal, build_portal, read_clinic_file
-from portalcore.domain.outbox import MessageStatus
+from portalcore.domain.outbox import Channel, MessageStatus, OutgoingMessage
 from portalcore.settings import Settings
+from tests.fakes.memory import RecordingSender
 from tests.fakes.smtp_server import RecordingSmtpServer
 from tests.fakes.twilio_fake import FakeTwilio
 
@@ -122,3 +124,28 @@ def test_a_crashed_dispatchers_claim_is_picked_up_after_its_lease(
     clock.advance(timedelta(minutes=6))
     assert wired.dispatcher.dispatch_due().sent == 2
     assert (len(smtp.received), len(twilio.messages)) == (1, 1)
+
+
+
+def test_a_channel_rate_limit_holds_messages_for_the_next_minute_and_drops_none(
+        settings: Settings, clock: FixedClock) -> None:
+    texts, emails = RecordingSender(), RecordingSender()
+    limited = build_portal(attrs.evolve(settings, outbox_sms_per_minute=3), clock=clock, mailer=emails, sms=texts)
+    try:
+        with SqlUnitOfWork(limited._engine, clock.now) as uow:
+            for i in range(5):
+                uow.outbox.add(OutgoingMessage(Channel.SMS, f"+1212555{i:04d}", f"rate:{i}", text=f"text {i}"),
+                               clock.now())
+            uow.outbox.add(OutgoingMessage(Channel.EMAIL, "rae@example.com", "rate:mail", subject="hi", text="hi"),
+                           clock.now())
+            uow.commit()
+        limited.dispatcher.dispatch_due()
+        assert len(texts.sent) == 3 and len(emails.sent) == 1  # email has no limit
+        clock.advance(timedelta(seconds=30))
+        limited.dispatcher.dispatch_due()
+        assert len(texts.sent) == 3  # still inside the same minute
+        clock.advance(timedelta(seconds=31))
+        limited.dispatcher.dispatch_due()
+        assert len(texts.sent) == 5 and len({m.idempotency_key for m in texts.sent}) == 5
+    finally:
+        limited.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
@@ -59,9 +59,11 @@ def test_revoking_ends_access_even_in_a_session_already_switched(demo_portal: Po
 def test_an_expired_grant_gives_no_access(demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
     patient = olivia(demo_portal)
     demo_portal.proxies.grant(patient, email=CARER, first_name="Sam", last_name="Carer", scope=ProxyScope.ALL,
-                              expires_at=clock.now() + timedelta(days=2))
+                              expires_on=date(2026, 11, 17))  # the access ends at midnight after that day, New York
     session = demo_portal.proxies.switch(carer_session(demo_portal, mailer), patient)
-    clock.advance(timedelta(days=2))
+    clock.at = datetime(2026, 11, 18, 4, 59, tzinfo=UTC)  # 23:59 on the 17th in New York: still open
+    demo_portal.proxies.authorize(session, Area.VISITS)
+    clock.at = datetime(2026, 11, 18, 5, 0, tzinfo=UTC)
     with pytest.raises(NotAllowed):
         demo_portal.proxies.authorize(session, Area.VISITS)
 

@@ -23,6 +23,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "login_code": {"clinic_name": "Lumen Aesthetics", "code": "482913", "minutes": 10},
     "phone_code_sms": {"clinic_name": "Lumen Aesthetics", "code": "482913", "minutes": 10},
+    "login_code_sms": {"clinic_name": "Lumen Aesthetics", "code": "482913", "minutes": 10},
     "portal_access_sms": {
         "clinic_name": "Lumen Aesthetics", "patient_name": "Ann Lee", "email_sent": False,
         "link": "https://portal.test/activate/sms1",
@@ -66,7 +67,7 @@ EMAILS = [
     "password_reset", "password_changed", "email_change_confirm", "email_changed", "second_factor_changed",
     "proxy_granted",
 ]
-SMS = ["appointment_confirmation_sms", "phone_code_sms", "portal_access_sms"]
+SMS = ["appointment_confirmation_sms", "phone_code_sms", "login_code_sms", "portal_access_sms"]
 # Context values that are codes for the template to turn into words, not text to show as is.
 CODES = {"scope"}
 

@@ -116,8 +116,8 @@ class LoginChallenge(CodeRules):
     app) must follow. Bound to that login attempt: its token lives only in that browser."""
 
     token_hash: str
-    account_id: int
-    method: str  # "email" or "totp"
+    account_id: int | None  # None: a stand-in for a passwordless request naming no account (see login_codes)
+    method: str  # "email", "sms" (the code was sent there) or "totp"
     code_hash: str
     expires_at: datetime
     last_sent_at: datetime

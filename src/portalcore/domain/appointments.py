@@ -40,6 +40,7 @@ class Appointment:
     status: AppointmentStatus = AppointmentStatus.BOOKED
     price_cents: int = 0
     reference: str = ""  # the unguessable public handle of an online booking
+    confirmed_at: datetime | None = None  # the patient confirmed it (from a reminder)
     id: int | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -26,6 +26,39 @@ PROXY_GRANTED = "proxy_granted"
 PROXY_REVOKED = "proxy_revoked"
 SWITCHED_PATIENT = "switched_patient"
 VIEW_PREFIX = "view_"
+VIEW_VISITS = "view_visits"
+VIEW_ACCESS_LOG = "view_access_log"
+VIEW_VISIT_LINK = "view_visit_link"  # a reminder's confirm/cancel link was opened
+
+# What each action means, in the plain words the patient's "who viewed your record" page shows (the web
+# translates them). An action missing here is shown as its code with spaces.
+PLAIN_WORDS = {
+    LOGIN: "Signed in",
+    LOGIN_FAILED: "A sign-in failed",
+    LOGIN_CODE_SENT: "A sign-in code was emailed",
+    LOGIN_CODE_FAILED: "A wrong sign-in code was typed",
+    LOGOUT: "Signed out",
+    PASSWORD_CHANGED: "The password was changed",
+    PASSWORD_RESET_SENT: "A password reset link was emailed",
+    EMAIL_CHANGE_REQUESTED: "A change of email was asked for",
+    EMAIL_CHANGED: "The email was changed",
+    INVITED: "An invitation to the portal was sent",
+    ACCOUNT_ACTIVATED: "The portal account was activated",
+    REGISTERED: "Signed up",
+    SECOND_FACTOR_ADDED: "A second sign-in step was added",
+    SECOND_FACTOR_REMOVED: "A second sign-in step was removed",
+    PROXY_GRANTED: "Someone was given access to the portal",
+    PROXY_REVOKED: "Someone's access to the portal was ended",
+    SWITCHED_PATIENT: "Switched to this record",
+    VIEW_VISITS: "Viewed the visits",
+    VIEW_ACCESS_LOG: "Viewed who looked at the record",
+    VIEW_VISIT_LINK: "A visit was opened from a reminder link",
+}
+
+
+def plain_words(action: str) -> str:
+    """What ``action`` means for a patient reading their log."""
+    return PLAIN_WORDS.get(action) or action.replace("_", " ").capitalize()
 
 
 @attrs.frozen

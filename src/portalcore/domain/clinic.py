@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 
 import attrs
 
+from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.timed_events import VisitTiming, reminder_offsets
 
 
 class ProviderChoice(str, Enum):
@@ -19,6 +22,19 @@ class ProviderChoice(str, Enum):
 def _non_negative(_inst: object, attribute: attrs.Attribute, value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative")
+
+
+def _reminder_texts(_inst: object, _attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
+    try:
+        reminder_offsets(value)
+    except InvalidInput as error:
+        raise ValueError(f"reminders: {error}") from None
+
+
+def _password_length(_inst: object, _attribute: attrs.Attribute, value: int | None) -> None:
+    # NIST SP 800-63B-4 asks for at least 8; a minimum above 64 would refuse passwords we promise to accept
+    if value is not None and not 8 <= value <= 64:
+        raise ValueError(f"password_min_length must be between 8 and 64 characters, not {value}")
 
 
 @attrs.frozen(order=True)
@@ -63,10 +79,28 @@ class ClinicSettings:
     slot_minutes: int = attrs.field(default=15, validator=attrs.validators.in_((5, 10, 15, 20, 30, 60)))
     hold_minutes: int = attrs.field(default=10, validator=_non_negative)
     card_check: Money = Money(50)  # the temporary authorization that proves a card works (seed 002 step 23)
+    # portal access (issue 4): sign in with only a one-time code sent to the email or mobile on file, and the
+    # shortest password accepted (None: the deployment's PORTAL_PASSWORD_MIN_LENGTH, 12 unless changed)
+    passwordless_login: bool = False
+    password_min_length: int | None = attrs.field(default=None, validator=_password_length)
     # beyond the seeds; each off by default
     enforce_prior_visits: bool = False  # a service may require an earlier completed visit of another
     no_show_deposit_after: int = 0  # patients with this many no-shows pay a deposit (0: never)
     no_show_deposit: Money = Money(0)
+    # timed messages (issue 5): reminders before a visit ("2d" = same local time two days before, "2h" = two
+    # hours before), post-treatment instructions emailed when the visit ends, an optional review request
+    reminders: tuple[str, ...] = attrs.field(default=("2d", "2h"), converter=tuple, validator=_reminder_texts)
+    reminder_sms: bool = True
+    post_instructions_delay_minutes: int = attrs.field(default=0, validator=_non_negative)
+    review_request_hours: int = attrs.field(default=0, validator=_non_negative)  # 0: no review request
+    waitlist_offer_minutes: int = attrs.field(default=120, validator=attrs.validators.ge(5))  # how long an offer holds
+
+    @property
+    def visit_timing(self) -> VisitTiming:
+        return VisitTiming(reminders=reminder_offsets(self.reminders),
+                           post_instructions_delay=timedelta(minutes=self.post_instructions_delay_minutes),
+                           review_after=timedelta(hours=self.review_request_hours) if self.review_request_hours
+                           else None)
 
 
 @attrs.frozen

@@ -36,3 +36,11 @@ class Patient:
 def normalize_email(email: str) -> str:
     """Emails compare case-insensitively: one patient per address whatever the capitals."""
     return email.strip().lower()
+
+
+OLDEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def plausible_birth_date(born: date | None, today: date) -> bool:
+    """A birth date a person can have: not in the future and not before 1900 (none given is fine)."""
+    return born is None or OLDEST_BIRTH_DATE <= born <= today

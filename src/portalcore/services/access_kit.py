@@ -63,12 +63,18 @@ class AccessKit:
     def url(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"
 
+    def password_policy(self, clinic: Clinic | None) -> PasswordPolicy:
+        """The clinic's own minimum length when it set one; else the deployment's (PORTAL_PASSWORD_MIN_LENGTH)."""
+        wanted = clinic.settings.password_min_length if clinic else None
+        return attrs.evolve(self.passwords, min_length=wanted) if wanted else self.passwords
+
     def check_new_password(self, password: str, *, clinic: Clinic | None, first_name: str, last_name: str,
                            email: str) -> str:
         """The argon2id hash of an acceptable password; raises ``InvalidInput`` saying why it is not."""
         words = context_words(clinic_name=clinic.name if clinic else "", first_name=first_name,
                               last_name=last_name, email=email)
-        check_password(password, policy=self.passwords, context=words, breached=self.breached.is_breached)
+        check_password(password, policy=self.password_policy(clinic), context=words,
+                       breached=self.breached.is_breached)
         return self.hasher.hash(normalize_password(password))
 
     def password_matches(self, account: Account | None, password: str) -> bool:

@@ -109,6 +109,13 @@ class BookingService:
             uow.bookings.drop_hold(token)
             uow.commit()
 
+    def release_expired(self) -> int:
+        """Frees held times whose hold ran out (the worker does this every round; booking also does it lazily)."""
+        with self._uow() as uow:
+            dropped = uow.bookings.drop_expired_holds(self._clock.now())
+            uow.commit()
+        return dropped
+
     def held(self, token: str) -> Hold:
         """A live hold; raises ``InvalidInput`` when it is unknown or has run out."""
         with self._uow(readonly=True) as uow:

@@ -26,6 +26,7 @@ from portalcore.services.calendar import visit_ics
 from portalcore.services.catalog import require_clinic
 from portalcore.services.contact import check_email, check_mobile
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.timed_events import schedule_visit
 from portalcore.services.invitations import InvitationService
 
 
@@ -181,6 +182,7 @@ class CheckoutService:
                       if slug in templates]
             uow.bookings.add_forms(patient.id, route_forms(wanted, visit.id, now, visit.start_at), now)
             self._messages(uow, clinic, patient, visit, quote, wanted, created, now)
+            schedule_visit(uow, clinic, visit, now)
             uow.bookings.drop_hold(hold.token)
             uow.commit()
         return Confirmation(reference=visit.reference, appointment=visit, patient=patient,

@@ -51,6 +51,11 @@ class CredentialService:
             uow.commit()
         self._kit.send_now(key)
 
+    def min_password_length(self) -> int:
+        """The fewest characters a new password may have: the clinic's setting, else the deployment's."""
+        with self._kit.uow(readonly=True) as uow:
+            return self._kit.password_policy(uow.clinic.get()).min_length
+
     def reset_link_valid(self, token: str) -> bool:
         with self._kit.uow(readonly=True) as uow:
             link = uow.access.link(self._kit.digest(token))
@@ -98,7 +103,10 @@ class CredentialService:
                 raise InvalidInput("Your password is not right.")
             if address == account.email:
                 raise InvalidInput("That is already your sign-in email.")
-            if uow.access.account_by_email(address) is not None:
+            owner = uow.patients.by_email(address)
+            if uow.access.account_by_email(address) is not None or (
+                    owner is not None and owner.id != account.patient_id):
+                # checked here, not only when the link is opened, so the patient learns it before waiting for mail
                 raise Conflict("Another account already uses that email.")
             uow.access.revoke_links(LinkPurpose.EMAIL_CHANGE, now, account_id=account.id)
             token, token_hash = self._kit.new_token()

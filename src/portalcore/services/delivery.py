@@ -59,20 +59,18 @@ class OutboxDispatcher:
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, mailer: Mailer, sms: SmsSender, *,
                  retry: RetryPolicy = RetryPolicy(), batch_size: int = 50, lease: timedelta = timedelta(minutes=5),
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, per_minute: Mapping[Channel, int] | None = None) -> None:
         self._uow, self._clock, self._retry = uow, clock, retry
         self._senders: dict[Channel, Mailer | SmsSender] = {Channel.EMAIL: mailer, Channel.SMS: sms}
         self._batch, self._lease, self._rng = batch_size, lease, rng or random.Random()
+        # a provider's sending limit (0: none); what is over it waits for a later round, nothing is dropped
+        self._per_minute = {channel: count for channel, count in (per_minute or {}).items() if count > 0}
 
     def dispatch_due(self) -> DispatchReport:
         """Sends every message due now (one batch at a time) and reports what happened."""
         sent = retrying = dead = 0
         while True:
-            with self._uow() as uow:
-                claimed = uow.outbox.claim_due(self._clock.now(), self._batch, self._lease)
-                uow.commit()
-            if not claimed:
-                return DispatchReport(sent, retrying, dead)
+            claimed = self._claim()
             for entry in claimed:
                 outcome = self._send(entry)
                 sent += outcome is MessageStatus.SENT
@@ -80,6 +78,25 @@ class OutboxDispatcher:
                 dead += outcome is MessageStatus.DEAD
             if len(claimed) < self._batch:
                 return DispatchReport(sent, retrying, dead)
+
+    def _claim(self) -> list[OutboxEntry]:
+        """A batch of due messages; a rate-limited channel contributes at most what its limit still allows."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            if not self._per_minute:
+                claimed = uow.outbox.claim_due(now, self._batch, self._lease)
+            else:
+                claimed = []
+                for channel in Channel:
+                    room = self._batch - len(claimed)
+                    if channel in self._per_minute:
+                        uow.outbox.lock_channel(channel)
+                        started = uow.outbox.started_since(channel, now - timedelta(minutes=1))
+                        room = min(room, self._per_minute[channel] - started)
+                    if room > 0:
+                        claimed += uow.outbox.claim_due(now, room, self._lease, channel=channel)
+            uow.commit()
+        return claimed
 
     def dispatch_key(self, key: str) -> MessageStatus | None:
         """Sends one queued message right away (a login or phone code should not wait for the worker's next

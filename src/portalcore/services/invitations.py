@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from enum import Enum
 
 import attrs
 
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose
 from portalcore.domain.errors import InvalidInput, NotFound
-from portalcore.domain.patients import Patient, normalize_email
+from portalcore.domain.patients import Patient, normalize_email, plausible_birth_date
 from portalcore.ports import UnitOfWork
 from portalcore.services.access_kit import AccessKit, Actor, stamp
 from portalcore.services.contact import check_email, check_mobile
@@ -23,6 +24,23 @@ class Invitation:
 
     first_name: str
     email: str
+
+
+class PortalState(str, Enum):
+    NEVER_INVITED = "never_invited"
+    INVITED = "invited"  # a link was sent; no password chosen yet
+    ACTIVE = "active"  # has a login with a password and a proven email
+
+
+@attrs.frozen
+class PortalStatus:
+    """What the front desk sees of one patient's portal access."""
+
+    state: PortalState
+    invited_at: datetime | None = None  # the latest invitation
+    invitation_usable: bool = False  # that link can still be opened (not used, voided or expired)
+    last_login_at: datetime | None = None
+    login_email: str = ""
 
 
 @attrs.frozen
@@ -48,22 +66,41 @@ class InvitationService:
             uow.commit()
         self._kit.send_now(*keys)
 
+    def status(self, patient_id: int) -> PortalStatus:
+        """Whether the patient was never invited, is invited (since when, and whether the link still works)
+        or has an active login (and when they last logged in). Raises ``NotFound``."""
+        with self._kit.uow(readonly=True) as uow:
+            self._patient(uow, patient_id)
+            account = uow.access.account_of_patient(patient_id)
+            link = uow.access.latest_link(LinkPurpose.INVITE, patient_id=patient_id)
+        invited_at = link.created_at if link else None
+        usable = link is not None and link.usable(self._kit.clock.now())
+        if account is not None and account.active:
+            return PortalStatus(PortalState.ACTIVE, invited_at, usable, account.last_login_at, account.email)
+        return PortalStatus(PortalState.INVITED if link else PortalState.NEVER_INVITED, invited_at, usable)
+
+    def deliver(self, keys: list[str]) -> None:
+        """Sends invitations queued by ``queue_invite`` at once, after the caller's commit (the worker retries
+        any that fail)."""
+        self._kit.send_now(*keys)
+
     def activation_candidates(self) -> int:
         """How many patients with an email have never logged in ("Activate Now" shows this number)."""
         with self._kit.uow(readonly=True) as uow:
             return len(uow.access.never_logged_in())
 
     def activate_all(self, *, resend_older_than: timedelta | None = None, actor: Actor = Actor("admin"),
-                     batch: int = 200) -> ActivationRun:
+                     batch: int = 200, dry_run: bool = False) -> ActivationRun:
         """Emails the welcome invitation to every patient who never logged in. Running it again sends nothing
         to those already invited, unless their last invitation is older than ``resend_older_than``. Commits
-        per batch, so an interrupted run resumes where it stopped."""
+        per batch, so an interrupted run resumes where it stopped. With ``dry_run`` it only counts who would
+        get the email and changes nothing."""
         now = self._kit.clock.now()
         with self._kit.uow(readonly=True) as uow:
             candidates = [patient_id for patient_id, _ in uow.access.never_logged_in()]
         sent = skipped = 0
         for start in range(0, len(candidates), batch):
-            with self._kit.uow() as uow:
+            with self._kit.uow(readonly=dry_run) as uow:
                 for patient_id in candidates[start:start + batch]:
                     last = uow.access.latest_link(LinkPurpose.INVITE, patient_id=patient_id)
                     if last is not None and (resend_older_than is None or now - last.created_at < resend_older_than):
@@ -72,9 +109,11 @@ class InvitationService:
                     patient = uow.patients.get(patient_id)
                     if patient is None or not patient.email:
                         continue
-                    self.queue_invite(uow, patient, by_email=True, by_sms=False, actor=actor)
+                    if not dry_run:
+                        self.queue_invite(uow, patient, by_email=True, by_sms=False, actor=actor)
                     sent += 1
-                uow.commit()
+                if not dry_run:
+                    uow.commit()
         return ActivationRun(candidates=len(candidates), sent=sent, skipped=skipped)
 
     def invitation(self, token: str) -> Invitation:
@@ -113,7 +152,7 @@ class InvitationService:
         address = check_email(email)
         phone = check_mobile(mobile, self._region) if mobile.strip() else ""
         now = self._kit.clock.now()
-        if date_of_birth is not None and not date(1900, 1, 1) <= date_of_birth <= now.date():
+        if not plausible_birth_date(date_of_birth, now.date()):
             raise InvalidInput("Please give your real date of birth.")
         with self._kit.uow() as uow:
             password_hash = self._kit.check_new_password(password, clinic=uow.clinic.get(), first_name=first_name,

@@ -3,19 +3,23 @@ records, and every request is checked against the grant's scope in one place (``
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
 
 import attrs
 
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
-from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
+from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portalcore.domain.patients import Patient, normalize_email
 from portalcore.domain.proxies import Area, ProxyGrant, ProxyScope, is_minor
 from portalcore.ports import UnitOfWork
 from portalcore.services.access_kit import AccessKit, Actor, load_account
 from portalcore.services.contact import check_email
+from portalcore.services.grants import clinic_zone, live_grants
+from portalcore.services.login import TooManyAttempts
+
+ONLY_YOURS = "Only the patient can choose who may act for them. Switch back to your own record first."
+WRONG_PASSWORD = "Your password is not right."
 
 
 @attrs.frozen
@@ -36,25 +40,47 @@ class Represented:
     own: bool
 
 
+@attrs.frozen
+class ProxyHolder:
+    """Someone who may act for a patient, as the patient sees it in their settings."""
+
+    grant_id: int
+    name: str
+    email: str
+    relationship: str
+    scope: ProxyScope
+    last_day: date | None  # the last day of access in the clinic's time zone, when it has an end date
+    until_majority: bool
+    granted_by: str
+    active: bool  # False once expired or ended at 18 (revoked grants are not shown at all)
+
+
 class ProxyService:
     def __init__(self, kit: AccessKit) -> None:
         self._kit = kit
 
     def grant(self, patient_id: int, *, email: str, first_name: str, last_name: str, scope: ProxyScope,
-              relationship: str = "", expires_at: datetime | None = None, actor: Actor = Actor.front_desk()
+              relationship: str = "", expires_on: date | None = None, actor: Actor = Actor.front_desk()
               ) -> ProxyGrant:
-        """Gives the person with ``email`` access to the patient's portal within ``scope``. A person without
-        a login gets one and an email to choose a password. A grant over a minor ends at 18 unless renewed.
-        Raises ``NotFound`` and ``InvalidInput``."""
+        """Gives the person with ``email`` access to the patient's portal within ``scope``, until the end of
+        ``expires_on`` (a day in the clinic's time zone) when given. A person without a login gets one and an
+        email to choose a password. A grant over a minor ends at 18 unless renewed.
+        Raises ``NotFound``, ``InvalidInput`` and ``Conflict`` (that person already has access)."""
         address, now = check_email(email), self._kit.clock.now()
-        if expires_at is not None and expires_at <= now:
-            raise InvalidInput("The end date of the access must be in the future.")
         with self._kit.uow() as uow:
+            expires_at = None
+            if expires_on is not None:
+                expires_at = datetime.combine(expires_on + timedelta(days=1), time.min,
+                                              tzinfo=clinic_zone(uow)).astimezone(UTC)
+                if expires_at <= now:
+                    raise InvalidInput("The end date of the access must be in the future.")
             patient = _patient(uow, patient_id)
             if normalize_email(patient.email) == address:
                 raise InvalidInput("A patient cannot be their own proxy.")
             account, link = self._account_for(uow, address, first_name.strip(), last_name.strip())
-            zone = _zone(uow)
+            if any(g.patient_id == patient_id for g, _ in live_grants(uow, account.id or 0, now)):
+                raise Conflict("That person already has access. Remove it first to give different access.")
+            zone = clinic_zone(uow)
             grant = uow.access.add_grant(ProxyGrant(
                 account_id=account.id or 0, patient_id=patient_id, scope=scope, relationship=relationship.strip(),
                 expires_at=expires_at, until_majority=is_minor(patient.date_of_birth, now, zone),
@@ -98,15 +124,12 @@ class ProxyService:
         now = self._kit.clock.now()
         with self._kit.uow(readonly=True) as uow:
             account = load_account(uow, account_id)
-            zone = _zone(uow)
             found = []
             if account.patient_id is not None:
                 own = _patient(uow, account.patient_id)
                 found.append(Represented(own.id or 0, own.full_name, ProxyScope.ALL, True))
-            for grant in uow.access.grants_of_account(account_id):
-                patient = uow.patients.get(grant.patient_id)
-                if patient is not None and grant.active(now, patient.date_of_birth, zone):
-                    found.append(Represented(grant.patient_id, patient.full_name, grant.scope, False))
+            for grant, patient in live_grants(uow, account_id, now):
+                found.append(Represented(grant.patient_id, patient.full_name, grant.scope, False))
         return found
 
     def switch(self, session: PortalSession, patient_id: int, *, ip: str = "") -> PortalSession:
@@ -133,15 +156,75 @@ class ProxyService:
                 raise NotAllowed("Choose whose portal to open first.")
             if target == account.patient_id:
                 return Access(target, session.account_id, False, name)
-            patient = uow.patients.get(target)
-            zone = _zone(uow)
-            for grant in uow.access.grants_of_account(session.account_id):
-                if (grant.patient_id == target and patient is not None
-                        and grant.active(now, patient.date_of_birth, zone) and grant.allows(area)):
+            for grant, _ in live_grants(uow, session.account_id, now):
+                if grant.patient_id == target and grant.allows(area):
                     return Access(target, session.account_id, True, name)
         raise NotAllowed("You do not have access to this part of that person's portal.")
 
+    # -- the patient's own settings: who may act for them
+    def holders(self, session: PortalSession) -> list[ProxyHolder]:
+        """Who may act for the signed-in patient (revoked access left out, ended access marked), oldest first.
+        Only the patient acting for themselves may look. Raises ``NotAllowed``."""
+        patient_id, now = self._own_record(session).patient_id, self._kit.clock.now()
+        with self._kit.uow(readonly=True) as uow:
+            patient, zone = _patient(uow, patient_id), clinic_zone(uow)
+            found = []
+            for grant in uow.access.grants_for_patient(patient_id):
+                holder = uow.access.account(grant.account_id)
+                if grant.revoked_at is None and holder is not None:
+                    last_day = None
+                    if grant.expires_at is not None:  # access ends at a midnight: the day before is the last
+                        last_day = (grant.expires_at - timedelta(microseconds=1)).astimezone(zone).date()
+                    found.append(ProxyHolder(
+                        grant.id or 0, f"{holder.first_name} {holder.last_name}".strip(), holder.email,
+                        grant.relationship, grant.scope, last_day, grant.until_majority, grant.granted_by,
+                        grant.active(now, patient.date_of_birth, zone)))
+        return found
+
+    def grant_own(self, session: PortalSession, *, password: str, email: str, first_name: str, last_name: str,
+                  scope: ProxyScope, relationship: str = "", expires_on: date | None = None, ip: str = ""
+                  ) -> ProxyGrant:
+        """The signed-in patient lets someone act for them, after typing their password again. The access ends
+        after ``expires_on`` (a day in the clinic's time zone) when given. The person is emailed, with a link to
+        choose a password when they have no login yet. Raises ``NotAllowed`` (a proxy, or not their own
+        record), ``InvalidInput`` (wrong password, bad email, a past date), ``Conflict`` (already has access)
+        and ``TooManyAttempts``."""
+        access = self._own_record(session)
+        self._reauthenticate(session, password, ip)
+        return self.grant(access.patient_id, email=email, first_name=first_name, last_name=last_name, scope=scope,
+                          relationship=relationship, expires_on=expires_on,
+                          actor=Actor(access.actor, session.account_id, ip))
+
+    def revoke_own(self, session: PortalSession, grant_id: int, *, ip: str = "") -> None:
+        """The signed-in patient ends someone's access to their portal at once. Raises ``NotAllowed`` (a proxy)
+        and ``NotFound`` (no such access over this patient)."""
+        access = self._own_record(session)
+        self.revoke(grant_id, actor=Actor(access.actor, session.account_id, ip), patient_id=access.patient_id)
+
     # -- parts
+    def _own_record(self, session: PortalSession) -> Access:
+        """The session's own patient record, when it acts for itself; proxies never manage access."""
+        try:
+            return self.authorize(session, Area.SECURITY)
+        except NotAllowed:
+            raise NotAllowed(ONLY_YOURS) from None
+
+    def _reauthenticate(self, session: PortalSession, password: str, ip: str) -> None:
+        """Checks the password again before a sensitive change; wrong ones count like failed logins."""
+        now = self._kit.clock.now()
+        with self._kit.uow() as uow:
+            account = load_account(uow, session.account_id, for_update=True)
+            if account.wait(now):
+                raise TooManyAttempts(account.wait(now))
+            if not self._kit.password_matches(account, password):
+                uow.access.save_account(account.after_failure(now, self._kit.policy))
+                self._kit.audit(uow, audit.LOGIN_FAILED, Actor(account.email, account.id, ip),
+                                patient_id=account.patient_id, step="reauthentication")
+                uow.commit()
+                raise InvalidInput(WRONG_PASSWORD)
+            uow.access.save_session(attrs.evolve(session, reauthenticated_at=now))
+            uow.commit()
+
     def _account_for(self, uow: UnitOfWork, address: str, first_name: str, last_name: str) -> tuple[Account, str]:
         """The proxy's login, and a link to choose a password when they have none yet."""
         account = uow.access.account_by_email(address)
@@ -179,7 +262,3 @@ def _patient(uow: UnitOfWork, patient_id: int) -> Patient:
         raise NotFound(f"Patient {patient_id} does not exist.")
     return patient
 
-
-def _zone(uow: UnitOfWork) -> ZoneInfo:
-    clinic = uow.clinic.get()
-    return ZoneInfo(clinic.time_zone if clinic else "UTC")

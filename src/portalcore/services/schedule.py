@@ -16,6 +16,7 @@ from portalcore.domain.patients import Patient
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.timed_events import schedule_visit
 
 
 @attrs.frozen
@@ -77,6 +78,7 @@ class ScheduleService:
                 start_at=start_at, end_at=end_at, busy_until=busy_until,
                 price_cents=sum(s.price.cents for s in chosen)))
             self._queue_confirmation(uow, clinic, patient, stored)
+            schedule_visit(uow, clinic, stored, self._clock.now())
             uow.commit()
         return stored
 

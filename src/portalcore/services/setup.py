@@ -22,6 +22,7 @@ from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient
 from portalcore.domain.providers import Break, Provider, WorkingHours
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.catalog import require_clinic
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -156,6 +157,14 @@ class SetupService:
             uow.commit()
         return SetupReport(clinic=clinic.name, locations=len(data.get("locations", [])), providers=len(providers),
                            services=len(services), patients_added=added_patients, appointments_added=added_visits)
+
+    def update_settings(self, settings: ClinicSettings) -> Clinic:
+        """Replaces the clinic's settings (the admin's switches); raises ``NotFound`` before setup."""
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            saved = uow.clinic.save(attrs.evolve(clinic, settings=settings))
+            uow.commit()
+        return saved
 
     def _sample_records(self, uow: UnitOfWork, data: Mapping[str, Any], zone: ZoneInfo) -> tuple[int, int]:
         """Sample patients, and visits placed relative to today so a demo always has past and upcoming ones.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,13 +11,19 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.availability import open_slots
 from portalcore.domain.booking import PaymentRecord
+from portalcore.domain.clinic import Clinic
+from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
 from portalcore.domain.money import Money
 from portalcore.domain.policies import cancellation_fee
-from portalcore.ports import Clock, PaymentGateway, UnitOfWorkFactory
+from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.timed_events import schedule_visit, unschedule_visit
+from portalcore.services.waitlist import WaitlistKit, offer_freed_time
+from portalcore.services.visit_messages import patient_language, visit_context, visit_when
 
 
 @attrs.frozen
@@ -28,9 +35,9 @@ class Cancellation:
 
 class VisitService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
-                 base_url: str) -> None:
+                 base_url: str, waitlist: WaitlistKit | None = None) -> None:
         self._uow, self._clock, self._payments, self._composer = uow, clock, payments, composer
-        self._base_url = base_url
+        self._base_url, self._waitlist = base_url, waitlist
 
     def preview_fee(self, appointment_id: int) -> Money:
         """What cancelling now would cost the patient (shown before they confirm)."""
@@ -69,6 +76,9 @@ class VisitService:
         with self._uow() as uow:
             current = self._booked(uow.appointments.get(appointment_id))
             uow.appointments.set_status(appointment_id, AppointmentStatus.CANCELLED)
+            unschedule_visit(uow, appointment_id, now)
+            if self._waitlist is not None:
+                offer_freed_time(uow, self._waitlist, clinic, current)
             if fee.cents:
                 uow.bookings.add_payment(PaymentRecord(
                     idempotency_key=key, patient_id=current.patient_id, kind="cancellation_fee",
@@ -92,9 +102,67 @@ class VisitService:
             uow.commit()
         return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), fee, payment is not None)
 
-    def _booked(self, visit: Appointment | None) -> Appointment:
+    def reschedule(self, appointment_id: int, start_at: datetime, *, by_patient: bool) -> Appointment:
+        """Moves a booked visit (same provider, place and services) to ``start_at``; its reminders and aftercare
+        move with it in the same transaction and the patient is told. A patient may only pick a time the clinic
+        offers online, and not inside the cancellation window (the front desk may do either).
+
+        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time) or ``SlotTaken``."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id), "moved")
+            uow.bookings.lock_provider(visit.provider)
+            if start_at == visit.start_at:
+                return visit
+            if by_patient:
+                self._patient_may_move(uow, clinic, visit, start_at, now)
+            shift = start_at - visit.start_at
+            uow.appointments.move(appointment_id, start_at, visit.end_at + shift, visit.busy_until + shift)
+            moved = attrs.evolve(visit, start_at=start_at, end_at=visit.end_at + shift,
+                                 busy_until=visit.busy_until + shift, confirmed_at=None)
+            uow.bookings.move_forms(appointment_id, start_at)
+            unschedule_visit(uow, appointment_id, now)
+            schedule_visit(uow, clinic, moved, now)
+            if self._waitlist is not None:
+                offer_freed_time(uow, self._waitlist, clinic, visit)  # the time it left
+            patient = uow.patients.get(visit.patient_id)
+            if patient is not None and patient.email:
+                uow.outbox.add(self._composer.email(
+                    "appointment_moved", to=patient.email, language=patient_language(patient, clinic),
+                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email",
+                    context=visit_context(uow, clinic, patient, moved) | {
+                        "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
+                        "manage_link": f"{self._base_url}/portal"}), now)
+            uow.commit()
+        return moved
+
+    def _patient_may_move(self, uow: UnitOfWork, clinic: Clinic, visit: Appointment, start_at: datetime,
+                          now: datetime) -> None:
+        settings = clinic.settings
+        if not settings.patients_may_reschedule:
+            raise InvalidInput("Please call the clinic to move this visit.")
+        if visit.start_at - now < timedelta(hours=settings.cancellation.window_hours):
+            raise InvalidInput("This visit is too close to move online. Please call the clinic.")
+        provider = uow.catalog.provider(visit.provider)
+        zone = ZoneInfo(clinic.time_zone)
+        day = start_at.astimezone(zone).date()
+        first, last = local_day_bounds(day, zone)
+        busy = [span for span in uow.availability.busy_times([visit.provider], first, last, now)[visit.provider]
+                if span != (visit.start_at, visit.busy_until)]  # the visit being moved does not block itself
+        minutes = int((visit.end_at - visit.start_at).total_seconds() // 60)
+        slots = open_slots(provider, first_day=day, last_day=day, zone=zone, visit_minutes=minutes,
+                           busy_minutes=int((visit.busy_until - visit.start_at).total_seconds() // 60), busy=busy,
+                           slot_minutes=settings.slot_minutes,
+                           earliest=now + timedelta(minutes=settings.min_notice_minutes),
+                           latest=now + timedelta(days=settings.horizon_days),
+                           location=visit.location) if provider is not None else []
+        if not any(slot.start_at == start_at for slot in slots):
+            raise InvalidInput("That time is not open for this visit. Please choose one of the times offered.")
+
+    def _booked(self, visit: Appointment | None, doing: str = "cancelled") -> Appointment:
         if visit is None:
             raise NotFound("There is no such visit.")
         if visit.status is not AppointmentStatus.BOOKED:
-            raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be cancelled.")
+            raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
         return visit

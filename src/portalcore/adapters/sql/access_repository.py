@@ -11,17 +11,19 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import attrs
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from portalcore.adapters.sql.access_tables import (
     AccessLinkRow, AccountRow, AuditRow, LoginChallengeRow, ProxyGrantRow, RecoveryCodeRow, SessionRow, ThrottleRow,
 )
+from portalcore.adapters.sql.access_tables import PasskeyRow
 from portalcore.adapters.sql.tables import PatientRow
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, LoginChallenge, PortalSession
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.errors import Conflict
+from portalcore.domain.passkeys import Passkey
 from portalcore.domain.proxies import ProxyGrant, ProxyScope
 
 T = TypeVar("T")
@@ -167,6 +169,18 @@ class SqlAccessRepository:
         self.session.flush()
         return row.failures
 
+    def blocked_until(self, key: str) -> datetime | None:
+        return self.session.execute(select(ThrottleRow.blocked_until).where(ThrottleRow.key == key)
+                                    ).scalar_one_or_none()
+
+    def block(self, key: str, until: datetime | None) -> None:
+        self.session.execute(update(ThrottleRow).where(ThrottleRow.key == key).values(blocked_until=until))
+
+    def accounts_by_mobile(self, mobile: str) -> list[Account]:
+        rows = self.session.execute(select(AccountRow).join(PatientRow, PatientRow.id == AccountRow.patient_id)
+                                    .where(PatientRow.mobile == mobile).order_by(AccountRow.id)).scalars().all()
+        return [_domain(Account, row) for row in rows]
+
     # -- recovery codes
     def replace_recovery_codes(self, account_id: int, code_hashes: Sequence[str], now: datetime) -> None:
         self.session.execute(update(RecoveryCodeRow).where(RecoveryCodeRow.account_id == account_id,
@@ -182,6 +196,40 @@ class SqlAccessRepository:
     def recovery_codes_left(self, account_id: int) -> int:
         return self.session.execute(select(func.count()).select_from(RecoveryCodeRow).where(
             RecoveryCodeRow.account_id == account_id, RecoveryCodeRow.used_at.is_(None))).scalar_one()
+
+    # -- passkeys
+    def passkeys(self, account_id: int) -> list[Passkey]:
+        rows = self.session.execute(select(PasskeyRow).where(PasskeyRow.account_id == account_id)
+                                    .order_by(PasskeyRow.id)).scalars()
+        return [_domain(Passkey, r, transports=list(r.transports)) for r in rows]
+
+    def passkey_by_credential(self, credential_id: bytes) -> Passkey | None:
+        row = self.session.execute(select(PasskeyRow).where(PasskeyRow.credential_id == credential_id)
+                                   .with_for_update()).scalar_one_or_none()
+        return _domain(Passkey, row, transports=list(row.transports)) if row else None
+
+    def add_passkey(self, passkey: Passkey, now: datetime) -> Passkey:
+        row = PasskeyRow(**_values(passkey, "id", "created_at"), created_at=now)
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            raise Conflict("This passkey is already registered.") from None
+        return _domain(Passkey, row, transports=list(row.transports))
+
+    def save_passkey(self, passkey: Passkey) -> None:
+        self.session.execute(update(PasskeyRow).where(PasskeyRow.id == passkey.id)
+                             .values(sign_count=passkey.sign_count, last_used_at=passkey.last_used_at))
+
+    def remove_passkey(self, account_id: int, passkey_id: int) -> Passkey | None:
+        row = self.session.execute(select(PasskeyRow).where(PasskeyRow.id == passkey_id,
+                                                            PasskeyRow.account_id == account_id)).scalar_one_or_none()
+        if row is None:
+            return None
+        removed = _domain(Passkey, row, transports=list(row.transports))
+        self.session.execute(delete(PasskeyRow).where(PasskeyRow.id == passkey_id))
+        return removed
 
     # -- proxies
     def add_grant(self, grant: ProxyGrant, now: datetime) -> ProxyGrant:
@@ -221,4 +269,10 @@ class SqlAccessRepository:
             query = query.where(AuditRow.account_id == account_id)
         if actions_prefix:
             query = query.where(AuditRow.action.startswith(actions_prefix))
+        return [_domain(AuditEvent, r) for r in self.session.execute(query).scalars()]
+
+    def patient_log(self, patient_id: int, *, offset: int = 0, limit: int = 50) -> list[AuditEvent]:
+        """One page of the events about a patient, newest first (ties by insertion order, also newest first)."""
+        query = (select(AuditRow).where(AuditRow.patient_id == patient_id)
+                 .order_by(AuditRow.at.desc(), AuditRow.id.desc()).offset(offset).limit(limit))
         return [_domain(AuditEvent, r) for r in self.session.execute(query).scalars()]

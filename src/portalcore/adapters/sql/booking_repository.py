@@ -123,6 +123,12 @@ class SqlBookingRepository:
                                             visible_from=form.visible_from, created_at=now))
         self.session.flush()
 
+    def move_forms(self, appointment_id: int, start_at: datetime) -> None:
+        post = select(FormTemplateRow.id).where(FormTemplateRow.kind == FormKind.POST_INSTRUCTIONS.value)
+        self.session.execute(update(PatientFormRow).where(PatientFormRow.appointment_id == appointment_id,
+                                                          PatientFormRow.form_id.in_(post))
+                             .values(visible_from=start_at))
+
     def forms(self, patient_id: int) -> list[RoutedForm]:
         rows = self.session.execute(
             select(PatientFormRow, FormTemplateRow)

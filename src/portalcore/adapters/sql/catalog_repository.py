@@ -36,6 +36,13 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "enforce_prior_visits": settings.enforce_prior_visits,
         "no_show_deposit_after": settings.no_show_deposit_after,
         "no_show_deposit_cents": settings.no_show_deposit.cents,
+        "passwordless_login": settings.passwordless_login,
+        "password_min_length": settings.password_min_length,
+        "reminders": list(settings.reminders),
+        "reminder_sms": settings.reminder_sms,
+        "post_instructions_delay_minutes": settings.post_instructions_delay_minutes,
+        "review_request_hours": settings.review_request_hours,
+        "waitlist_offer_minutes": settings.waitlist_offer_minutes,
     }
 
 

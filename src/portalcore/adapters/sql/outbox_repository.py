@@ -14,6 +14,9 @@ from portalcore.adapters.sql.tables import OutboxRow
 from portalcore.domain.outbox import Attachment, Channel, MessageStatus, OutboxEntry, OutgoingMessage
 
 
+_CHANNEL_LOCKS = {Channel.EMAIL: 7_260_001, Channel.SMS: 7_260_002}  # pg advisory lock keys, one per channel
+
+
 def _entry(row: OutboxRow) -> OutboxEntry:
     message = OutgoingMessage(
         channel=Channel(row.channel), recipient=row.recipient, idempotency_key=row.idempotency_key,
@@ -44,7 +47,19 @@ class SqlOutboxRepository:
         result = self.session.exec(statement)
         return result.rowcount == 1
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None) -> list[OutboxEntry]:
+    def lock_channel(self, channel: Channel) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # one claimer per channel at a time, so a rate limit holds across workers (SQLite: the write lock)
+            self.session.exec(select(func.pg_advisory_xact_lock(_CHANNEL_LOCKS[channel])))
+
+    def started_since(self, channel: Channel, since: datetime) -> int:
+        return int(self.session.exec(select(func.count()).select_from(OutboxRow).where(
+            OutboxRow.channel == channel.value,
+            or_(OutboxRow.status == MessageStatus.SENDING.value,
+                and_(OutboxRow.status == MessageStatus.SENT.value, OutboxRow.sent_at >= since)))).one())
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta, key: str | None = None,
+                  channel: Channel | None = None) -> list[OutboxEntry]:
         due = or_(
             and_(OutboxRow.status == MessageStatus.PENDING.value, OutboxRow.next_attempt_at <= now),
             # a dispatcher that died mid-send leaves its lease behind; once it runs out, the message is due again
@@ -52,6 +67,8 @@ class SqlOutboxRepository:
         )
         if key is not None:
             due = and_(due, OutboxRow.idempotency_key == key)
+        if channel is not None:
+            due = and_(due, OutboxRow.channel == channel.value)
         rows = self.session.exec(
             select(OutboxRow).where(due).order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit).with_for_update(skip_locked=True)).all()

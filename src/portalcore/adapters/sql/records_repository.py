@@ -72,6 +72,16 @@ class SqlPatientRepository:
     def count(self) -> int:
         return self.session.exec(select(func.count()).select_from(PatientRow)).one()
 
+    def duplicate_candidates(self) -> list[Patient]:
+        shared_birth_date = (select(PatientRow.date_of_birth).where(PatientRow.date_of_birth.is_not(None))
+                             .group_by(PatientRow.date_of_birth).having(func.count() > 1))
+        shared_mobile = (select(PatientRow.mobile).where(PatientRow.mobile != "")
+                         .group_by(PatientRow.mobile).having(func.count() > 1))
+        rows = self.session.exec(select(PatientRow).where(or_(
+            PatientRow.date_of_birth.in_(shared_birth_date), PatientRow.mobile.in_(shared_mobile)))
+            .order_by(PatientRow.id)).all()
+        return [_patient(r) for r in rows]
+
     def change_email(self, patient_id: int, email: str) -> None:
         row = self.session.get(PatientRow, patient_id)
         if row is None:
@@ -148,6 +158,29 @@ class SqlAppointmentRepository:
         if result.rowcount == 0:
             raise NotFound(f"Appointment {appointment_id} does not exist.")
 
+    def move(self, appointment_id: int, start_at: datetime, end_at: datetime, busy_until: datetime) -> None:
+        clash = self.session.exec(select(AppointmentRow.id).where(
+            AppointmentRow.id != appointment_id, AppointmentRow.status.in_(BLOCKING),
+            AppointmentRow.provider_id == select(AppointmentRow.provider_id)
+            .where(AppointmentRow.id == appointment_id).scalar_subquery(),
+            AppointmentRow.start_at < busy_until, AppointmentRow.busy_until > start_at).limit(1)).first()
+        if clash is not None:
+            raise SlotTaken("That time was just taken. Please choose another time.")
+        try:
+            with self.session.begin_nested():
+                result = self.session.exec(update(AppointmentRow).where(AppointmentRow.id == appointment_id).values(
+                    start_at=start_at, end_at=end_at, busy_until=busy_until, confirmed_at=None))
+        except IntegrityError as error:
+            if is_overlap_violation(error):
+                raise SlotTaken("That time was just taken. Please choose another time.") from None
+            raise
+        if result.rowcount == 0:
+            raise NotFound(f"Appointment {appointment_id} does not exist.")
+
+    def confirm(self, appointment_id: int, at: datetime) -> None:
+        self.session.exec(update(AppointmentRow).where(AppointmentRow.id == appointment_id,
+                                                       AppointmentRow.confirmed_at.is_(None)).values(confirmed_at=at))
+
     def _load(self, condition: Any) -> list[Appointment]:
         rows = self.session.exec(
             select(AppointmentRow, ProviderRow.slug, LocationRow.slug)
@@ -166,7 +199,8 @@ class SqlAppointmentRepository:
             Appointment(patient_id=r.patient_id, provider=provider, location=location,
                         services=tuple(services[r.id]), start_at=r.start_at.astimezone(UTC),
                         end_at=r.end_at, busy_until=r.busy_until, status=AppointmentStatus(r.status),
-                        price_cents=r.price_cents, reference=r.reference or "", id=r.id)
+                        price_cents=r.price_cents, reference=r.reference or "", confirmed_at=r.confirmed_at,
+                        id=r.id)
             for r, provider, location in rows
         ]
 

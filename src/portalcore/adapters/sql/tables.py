@@ -151,6 +151,7 @@ class AppointmentRow(SQLModel, table=True):
     # the public handle of a booking (GET /api/v1/bookings/{reference}); unguessable, unlike the id
     reference: str | None = Field(default=None, max_length=32)
     created_at: datetime = _utc()
+    confirmed_at: datetime | None = _utc(nullable=True)  # the patient confirmed from a reminder
 
 
 class AppointmentServiceRow(SQLModel, table=True):
@@ -281,3 +282,4 @@ class PatientFormRow(SQLModel, table=True):
 # Portal access lives in its own module; loading it here registers its tables on the same metadata, after the
 # tables its foreign keys name, so whoever imports this module sees the whole schema.
 import_module("portalcore.adapters.sql.access_tables")
+import_module("portalcore.adapters.sql.timed_tables")

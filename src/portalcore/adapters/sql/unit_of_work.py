@@ -17,6 +17,8 @@ from portalcore.adapters.sql.catalog_repository import SqlCatalogRepository, Sql
 from portalcore.adapters.sql.engine import READONLY
 from portalcore.adapters.sql.outbox_repository import SqlOutboxRepository
 from portalcore.adapters.sql.records_repository import SqlAppointmentRepository, SqlPatientRepository
+from portalcore.adapters.sql.timed_repository import SqlTimedJobRepository
+from portalcore.adapters.sql.waitlist_repository import SqlWaitlistRepository
 
 
 class SqlUnitOfWork:
@@ -38,6 +40,8 @@ class SqlUnitOfWork:
         self.bookings = SqlBookingRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.access = SqlAccessRepository(self.session)
+        self.jobs = SqlTimedJobRepository(self.session)
+        self.waitlist = SqlWaitlistRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,233 @@
+"""A signed-in person's own pages through the web (no JavaScript), over SQLite and PostgreSQL: whom they act for,
+switching between records, choosing who may act for them, and changing the sign-in email."""
+
+from __future__ import annotations
+
+
+from litestar.testing import TestClient
+
+from portalcore.bootstrap import Portal
+from portalcore.domain.proxies import ProxyScope
+from tests.emails import emailed_code, emailed_path
+from tests.fakes.memory import RecordingSender
+from tests.frontends.web_forms import form, forms, link, links, parse, text_of, title_of
+
+OLIVIA = "olivia.martinez@example.com"
+ETHAN = "ethan.brooks@example.com"
+CARER = "sam.carer@example.com"
+GOOD = "velvet orchard lantern"
+
+
+def patient_id(portal: Portal, email: str) -> int:
+    found = portal.patients.by_email(email)
+    assert found is not None and found.id is not None
+    return found.id
+
+
+def set_password(client: TestClient, mailer: RecordingSender, email: str, path: str) -> None:
+    """Opens the last emailed link starting with ``path`` and chooses a password there."""
+    page_path = emailed_path(mailer, email, path)
+    page = client.get(page_path).text
+    done = client.post(page_path, data=form(page, page_path).data(password=GOOD), follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+def sign_in(client: TestClient, mailer: RecordingSender, email: str) -> None:
+    page = client.get("/login").text
+    step = client.post("/login", data=form(page, "/login").data(email=email, password=GOOD), follow_redirects=False)
+    assert step.status_code == 303, step.text
+    code_page = client.get(step.headers["location"]).text
+    done = client.post("/login/code", data=form(code_page, "/login/code").data(code=emailed_code(mailer, email)),
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/portal", done.text
+
+
+def olivia_signs_in(client: TestClient, portal: Portal, mailer: RecordingSender) -> None:
+    portal.invitations.invite(patient_id(portal, OLIVIA))
+    set_password(client, mailer, OLIVIA, "/access/invite/")
+    sign_in(client, mailer, OLIVIA)
+
+
+def carer_signs_in(client: TestClient, portal: Portal, mailer: RecordingSender, email: str = CARER,
+                   scope: ProxyScope = ProxyScope.ALL) -> None:
+    """The front desk gives ``email`` access to Olivia; the person chooses a password and signs in."""
+    portal.proxies.grant(patient_id(portal, OLIVIA), email=email, first_name="Sam", last_name="Carer", scope=scope)
+    set_password(client, mailer, email, "/password/reset/")
+    sign_in(client, mailer, email)
+
+
+def switch_to(client: TestClient, name: str) -> None:
+    page = client.get("/portal/switch").text
+    [chosen] = [f for f in forms(page, "/portal/switch") if any(name in text for _, _, text in f.buttons)]
+    done = client.post("/portal/switch", data=chosen.data(), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/portal", done.text
+
+
+def test_a_carer_is_greeted_by_their_own_name_and_told_whom_they_act_for(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    carer_signs_in(client, demo_portal, mailer)
+    first = client.get("/portal")
+    assert "Welcome, Sam" in text_of(first.text) and "Olivia" not in text_of(first.text)
+    assert link(first.text, "Choose whose portal to open") == "/portal/switch"
+
+    switch_to(client, "Olivia Martinez")
+    dashboard = client.get("/portal")
+
+    assert "Welcome, Sam" in text_of(dashboard.text)
+    assert "Acting for Olivia Martinez" in text_of(dashboard.text)  # the header, on every page
+    assert "You are acting for Olivia Martinez." in text_of(dashboard.text)
+    assert "Acting for Olivia Martinez" in text_of(client.get("/").text)
+    assert link(dashboard.text, "Switch person") == "/portal/switch"
+    assert "/settings/proxies" not in [href for href, _ in links(dashboard.text)]
+
+
+def test_a_patient_who_cares_for_someone_switches_there_and_back(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    demo_portal.proxies.grant(patient_id(demo_portal, OLIVIA), email=ETHAN, first_name="", last_name="",
+                              scope=ProxyScope.VISITS_FORMS)
+    set_password(client, mailer, ETHAN, "/password/reset/")
+    sign_in(client, mailer, ETHAN)
+    home = client.get("/portal").text
+    assert "Welcome, Ethan" in text_of(home) and "Acting for" not in text_of(home)
+
+    choices = client.get("/portal/switch")
+    assert choices.status_code == 200 and choices.headers["cache-control"] == "no-store"
+    assert "You (Ethan Brooks) (open now)" in text_of(choices.text)
+    assert "Olivia Martinez Appointments and forms only" in text_of(choices.text)
+
+    switch_to(client, "Olivia Martinez")
+    assert "Acting for Olivia Martinez" in text_of(client.get("/portal").text)
+    switch_to(client, "Ethan Brooks")
+    assert "Acting for" not in text_of(client.get("/portal").text)
+
+
+def test_switching_to_someone_not_granted_is_refused_with_the_reason(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    carer_signs_in(client, demo_portal, mailer)
+    page = client.get("/portal/switch").text
+    data = form(page, "/portal/switch").data(patient_id=str(patient_id(demo_portal, ETHAN)))
+
+    refused = client.post("/portal/switch", data=data, follow_redirects=False)
+
+    assert refused.status_code == 403
+    assert "You do not have access to that person's portal." in text_of(refused.text)
+    assert "Acting for" not in text_of(client.get("/portal").text)
+
+
+def test_a_revoked_grant_disappears_from_the_switch_page(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    carer_signs_in(client, demo_portal, mailer)
+    [grant] = demo_portal.proxies.grants_for(patient_id(demo_portal, OLIVIA))
+    demo_portal.proxies.revoke(grant.id or 0)
+
+    page = client.get("/portal/switch").text
+
+    assert "Olivia" not in text_of(page) and "Nobody has given you access" in text_of(page)
+
+
+def test_a_proxy_with_visits_and_forms_access_cannot_open_the_proxy_settings(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    carer_signs_in(client, demo_portal, mailer, scope=ProxyScope.VISITS_FORMS)
+    switch_to(client, "Olivia Martinez")
+
+    refused = client.get("/settings/proxies")
+
+    assert refused.status_code == 403 and title_of(refused.text).startswith("This page is for the patient only")
+    assert "Only the patient can choose who may act for them" in text_of(refused.text)
+    assert CARER not in refused.text
+
+
+def test_a_patient_gives_and_removes_access_from_settings(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+    assert link(client.get("/portal").text, "People who can act for you") == "/settings/proxies"
+    page = client.get("/settings/proxies")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "Nobody can act for you" in text_of(page.text)
+    grant_form = form(page.text, "/settings/proxies")
+    details = {"first_name": "Sam", "last_name": "Carer", "email": CARER, "relationship": "brother",
+               "scope": "visits_forms", "last_day": "2026-12-31"}
+
+    wrong = client.post("/settings/proxies", data=grant_form.data(password="not my password", **details))
+    assert wrong.status_code == 422 and "Your password is not right." in text_of(wrong.text)
+    assert 'value="sam.carer@example.com"' in wrong.text and "not my password" not in wrong.text
+    done = client.post("/settings/proxies", data=grant_form.data(password=GOOD, **details), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/settings/proxies?notice=granted"
+    listed = text_of(client.get(done.headers["location"]).text)
+    assert "Access given." in listed and "Sam Carer sam.carer@example.com" in listed
+    assert "Appointments and forms only" in listed and "The end of December 31, 2026" in listed
+    assert "Given by Olivia Martinez" in listed
+
+    invitation = [m for m in mailer.sent if m.recipient == CARER][-1]
+    assert "Olivia Martinez has shared" in invitation.subject and "appointments and forms only" in invitation.text
+    assert emailed_path(mailer, CARER, "/password/reset/")
+
+    settings = client.get("/settings/proxies").text
+    [revoke] = [f for f in parse(settings).forms if f.action.endswith("/revoke")]
+    assert revoke.buttons[0][2] == "Remove access for Sam Carer"
+    removed = client.post(revoke.action, data=revoke.data(), follow_redirects=False)
+    assert removed.headers["location"] == "/settings/proxies?notice=revoked"
+    after = text_of(client.get(removed.headers["location"]).text)
+    assert "Access removed." in after and "Nobody can act for you" in after
+
+
+def test_a_carer_invited_from_settings_signs_in_and_sees_the_patient(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+    page = client.get("/settings/proxies").text
+    client.post("/settings/proxies", data=form(page, "/settings/proxies").data(
+        first_name="Sam", last_name="Carer", email=CARER, scope="all", password=GOOD))
+    client.cookies.clear()
+
+    set_password(client, mailer, CARER, "/password/reset/")
+    sign_in(client, mailer, CARER)
+    switch_to(client, "Olivia Martinez")
+
+    assert "Acting for Olivia Martinez" in text_of(client.get("/portal").text)
+
+
+def test_an_email_change_is_confirmed_from_the_new_inbox_then_used_to_sign_in(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+    assert link(client.get("/portal").text, "Change your sign-in email") == "/settings/email"
+    page = client.get("/settings/email")
+    assert page.status_code == 200 and f"You sign in with {OLIVIA}" in text_of(page.text)
+    change = form(page.text, "/settings/email")
+
+    wrong = client.post("/settings/email", data=change.data(new_email="olivia.new@example.com", password="nope"))
+    assert wrong.status_code == 422 and "Your password is not right." in text_of(wrong.text)
+    sent = client.post("/settings/email", data=change.data(new_email="olivia.new@example.com", password=GOOD),
+                       follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == "/settings/email/sent"
+    assert "We sent a link to your new email address" in text_of(client.get("/settings/email/sent").text)
+
+    confirmed = client.get(emailed_path(mailer, "olivia.new@example.com", "/settings/email/confirm/"))
+    assert confirmed.status_code == 200 and "Your sign-in email is changed" in text_of(confirmed.text)
+    client.cookies.clear()
+    sign_in(client, mailer, "olivia.new@example.com")
+    assert "Welcome, Olivia" in text_of(client.get("/portal").text)
+
+
+def test_giving_access_without_the_forms_csrf_token_is_refused(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+    data = form(client.get("/settings/proxies").text, "/settings/proxies").data(
+        first_name="Sam", last_name="Carer", email=CARER, password=GOOD)
+    del data["_csrf_token"]
+
+    assert client.post("/settings/proxies", data=data).status_code == 403
+    assert "Nobody can act for you" in text_of(client.get("/settings/proxies").text)
+
+
+def test_the_account_pages_need_a_session(client: TestClient) -> None:
+    for path in ("/portal/switch", "/settings/proxies", "/settings/email", "/settings/email/sent"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login?next="), path
+
+
+def test_the_proxy_settings_speak_spanish(client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+
+    page = text_of(client.get("/settings/proxies?lang=es").text)
+
+    assert "Personas que pueden actuar por usted" in page and "Solo citas y formularios" in page

@@ -1,0 +1,172 @@
+"""Who is signed in, and a patient choosing from their settings who may act for them, through the services on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from portalcore.adapters.clock import FixedClock
+from portalcore.bootstrap import Portal
+from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from portalcore.domain.proxies import Area, ProxyScope
+from portalcore.services.login import TooManyAttempts
+from tests.emails import emailed_path
+from tests.fakes.memory import RecordingSender
+from tests.integration.test_access import GOOD, activated, last_link, olivia, sign_in
+
+CARER = "sam.carer@example.com"
+ETHAN = "ethan.brooks@example.com"
+
+
+def own_session(portal: Portal, mailer: RecordingSender):
+    session = portal.login.session(sign_in(portal, mailer, activated(portal, mailer)))
+    assert session is not None
+    return session
+
+
+def carer_signs_in(portal: Portal, mailer: RecordingSender, email: str = CARER):
+    portal.credentials.reset_password(last_link(mailer, email, "/password/reset/"), GOOD)
+    session = portal.login.session(sign_in(portal, mailer, email))
+    assert session is not None
+    return session
+
+
+def test_a_carer_is_named_as_themselves_and_as_acting_for_the_patient_after_switching(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    demo_portal.proxies.grant(olivia(demo_portal), email=CARER, first_name="Sam", last_name="Carer",
+                              scope=ProxyScope.ALL)
+    session = carer_signs_in(demo_portal, mailer)
+
+    before = demo_portal.login.account(session)
+    assert (before.first_name, before.acting_for, before.acting_for_name) == ("Sam", None, "")
+    assert before.may_switch and not before.as_self  # a carer without a record of their own must choose first
+
+    after = demo_portal.login.account(demo_portal.proxies.switch(session, olivia(demo_portal)))
+    assert (after.first_name, after.acting_for_name) == ("Sam", "Olivia Martinez")
+
+
+def test_a_patient_without_proxies_acts_as_themselves_with_nothing_to_switch(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    me = demo_portal.login.account(own_session(demo_portal, mailer))
+
+    assert (me.first_name, me.acting_for, me.acting_for_name) == ("Olivia", olivia(demo_portal), "")
+    assert me.as_self and not me.may_switch
+
+
+def test_a_revoked_carer_still_has_the_way_back_to_their_own_record(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    ethan = demo_portal.patients.by_email(ETHAN)
+    assert ethan is not None
+    grant = demo_portal.proxies.grant(olivia(demo_portal), email=ETHAN, first_name="", last_name="",
+                                      scope=ProxyScope.ALL)
+    session = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer, ETHAN), olivia(demo_portal))
+    demo_portal.proxies.revoke(grant.id or 0)
+
+    me = demo_portal.login.account(session)
+    assert (me.first_name, me.choices, me.may_switch) == ("Ethan", 1, True)
+    assert [r.name for r in demo_portal.proxies.represented(session.account_id)] == ["Ethan Brooks"]
+
+
+def test_a_patient_gives_access_from_settings_after_their_password_and_the_person_is_invited(
+        demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
+    session = own_session(demo_portal, mailer)
+    with pytest.raises(InvalidInput, match="password is not right"):
+        demo_portal.proxies.grant_own(session, password="not it", email=CARER, first_name="Sam",
+                                      last_name="Carer", scope=ProxyScope.VISITS_FORMS)
+    assert demo_portal.proxies.holders(session) == []
+
+    demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                  scope=ProxyScope.VISITS_FORMS, relationship="brother",
+                                  expires_on=date(2026, 12, 31))
+
+    [holder] = demo_portal.proxies.holders(session)
+    assert (holder.name, holder.email, holder.relationship, holder.scope) == (
+        "Sam Carer", CARER, "brother", ProxyScope.VISITS_FORMS)
+    assert (holder.last_day, holder.granted_by, holder.active) == (date(2026, 12, 31), "Olivia Martinez", True)
+    assert "/password/reset/" in emailed_path(mailer, CARER, "/password/reset/")
+    with demo_portal._engine.connect() as connection:
+        recorded = connection.execute(text("SELECT actor, account_id FROM audit_event WHERE action = 'proxy_granted' "
+                                           "AND patient_id = :p"), {"p": olivia(demo_portal)}).all()
+    assert [tuple(row) for row in recorded] == [("Olivia Martinez", session.account_id)]
+    carer = carer_signs_in(demo_portal, mailer)
+    assert [r.name for r in demo_portal.proxies.represented(carer.account_id)] == ["Olivia Martinez"]
+    clock.advance(timedelta(days=46))  # 1 January 2027, in the afternoon in New York: the last day is over
+    assert demo_portal.proxies.represented(carer.account_id) == []
+    assert not demo_portal.proxies.holders(session)[0].active
+
+
+def test_giving_the_same_person_access_twice_is_refused(demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                  scope=ProxyScope.VISITS_FORMS)
+
+    with pytest.raises(Conflict, match="already has access"):
+        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                      scope=ProxyScope.ALL)
+
+
+def test_an_end_date_in_the_past_is_refused(demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    with pytest.raises(InvalidInput, match="must be in the future"):
+        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                      scope=ProxyScope.ALL, expires_on=date(2026, 11, 15))
+
+
+def test_a_patient_revokes_access_and_the_carer_loses_it_at_once(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    grant = demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam",
+                                          last_name="Carer", scope=ProxyScope.ALL)
+    carer = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer), olivia(demo_portal))
+
+    demo_portal.proxies.revoke_own(session, grant.id or 0)
+
+    assert demo_portal.proxies.holders(session) == []
+    with pytest.raises(NotAllowed):
+        demo_portal.proxies.authorize(carer, Area.VISITS)
+
+
+def test_a_patient_cannot_revoke_access_to_someone_elses_record(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    ethan = demo_portal.patients.by_email(ETHAN)
+    assert ethan is not None and ethan.id is not None
+    others = demo_portal.proxies.grant(ethan.id, email=CARER, first_name="Sam", last_name="Carer",
+                                       scope=ProxyScope.ALL)
+    session = own_session(demo_portal, mailer)
+
+    with pytest.raises(NotFound):
+        demo_portal.proxies.revoke_own(session, others.id or 0)
+    assert demo_portal.proxies.grants_for(ethan.id)[0].revoked_at is None
+
+
+def test_a_proxy_can_neither_see_nor_change_who_acts_for_the_patient(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    grant = demo_portal.proxies.grant(olivia(demo_portal), email=CARER, first_name="Sam", last_name="Carer",
+                                      scope=ProxyScope.ALL)
+    carer = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer), olivia(demo_portal))
+
+    with pytest.raises(NotAllowed, match="Only the patient"):
+        demo_portal.proxies.holders(carer)
+    with pytest.raises(NotAllowed, match="Only the patient"):
+        demo_portal.proxies.grant_own(carer, password=GOOD, email="another@example.com", first_name="Ann",
+                                      last_name="Other", scope=ProxyScope.ALL)
+    with pytest.raises(NotAllowed, match="Only the patient"):
+        demo_portal.proxies.revoke_own(carer, grant.id or 0)
+    assert demo_portal.proxies.grants_for(olivia(demo_portal))[0].revoked_at is None
+
+
+def test_wrong_passwords_before_giving_access_count_like_failed_logins(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    for _ in range(10):
+        with pytest.raises(InvalidInput):
+            demo_portal.proxies.grant_own(session, password="guess", email=CARER, first_name="Sam",
+                                          last_name="Carer", scope=ProxyScope.ALL)
+
+    with pytest.raises(TooManyAttempts):  # even the right password waits now
+        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                      scope=ProxyScope.ALL)
+    assert demo_portal.proxies.holders(session) == []
