@@ -18,8 +18,23 @@ def emailed_path(mailer: RecordingSender, to: str, path: str) -> str:
 
 def emailed_code(mailer: RecordingSender, to: str) -> str:
     """The 6-digit code of the last sign-in code email to ``to``."""
-    codes = [m for m in mailer.sent if m.recipient == to and "sign-in code" in m.subject.lower()]
-    assert codes, f"no sign-in code emailed to {to}"
-    found = re.search(r"\b(\d{6})\b", codes[-1].text)
+    return _last_code([m.text for m in mailer.sent if m.recipient == to and "sign-in code" in m.subject.lower()],
+                      f"no sign-in code emailed to {to}")
+
+
+def texted_code(sms: RecordingSender, to: str) -> str:
+    """The 6-digit code of the last sign-in code texted to ``to``."""
+    return _last_code([m.text for m in sms.sent if m.recipient == to and "sign-in code" in m.text],
+                      f"no sign-in code texted to {to}")
+
+
+def other_than(code: str) -> str:
+    """A wrong code: the right one plus one."""
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def _last_code(texts: list[str], missing: str) -> str:
+    assert texts, missing
+    found = re.search(r"\b(\d{6})\b", texts[-1])
     assert found is not None
     return found.group(1)

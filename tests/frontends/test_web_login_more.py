@@ -15,7 +15,7 @@ from portal_web import create_app
 from portalcore.adapters.captcha import TurnstileCaptcha
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
-from tests.emails import emailed_code, emailed_path
+from tests.emails import emailed_code, emailed_path, other_than, texted_code
 from tests.fakes.captcha_fake import FakeSiteverify
 from tests.fakes.memory import RecordingSender
 from tests.frontends.web_forms import form, text_of
@@ -23,10 +23,6 @@ from tests.integration.test_passwordless import GOOD, OLIVIA, OLIVIA_MOBILE, act
 
 LONGER = "velvet orchard lantern mist"
 TOKEN = "human-token"
-
-
-def other_than(code: str) -> str:
-    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 @pytest.fixture
@@ -72,14 +68,6 @@ def ask_for_code(client: TestClient, identifier: str, **extra: str) -> Any:
 def type_code(client: TestClient, code: str) -> Any:
     page = client.get("/login/code").text
     return client.post("/login/code", data=form(page, "/login/code").data(code=code), follow_redirects=False)
-
-
-def texted_code(sms: RecordingSender, to: str) -> str:
-    texts = [m for m in sms.sent if m.recipient == to and "sign-in code" in m.text]
-    assert texts, f"no sign-in code texted to {to}"
-    found = re.search(r"\b(\d{6})\b", texts[-1].text)
-    assert found is not None
-    return found.group(1)
 
 
 # -- sign-in with only a code

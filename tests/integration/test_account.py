@@ -15,7 +15,8 @@ from portalcore.domain.proxies import Area, ProxyScope
 from portalcore.services.login import TooManyAttempts
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
-from tests.integration.test_access import GOOD, activated, last_link, olivia, sign_in
+from tests.integration.test_access import GOOD, activated, olivia, sign_in
+from tests.integration.test_proxies import carer_session
 
 CARER = "sam.carer@example.com"
 ETHAN = "ethan.brooks@example.com"
@@ -27,18 +28,11 @@ def own_session(portal: Portal, mailer: RecordingSender):
     return session
 
 
-def carer_signs_in(portal: Portal, mailer: RecordingSender, email: str = CARER):
-    portal.credentials.reset_password(last_link(mailer, email, "/password/reset/"), GOOD)
-    session = portal.login.session(sign_in(portal, mailer, email))
-    assert session is not None
-    return session
-
-
 def test_a_carer_is_named_as_themselves_and_as_acting_for_the_patient_after_switching(
         demo_portal: Portal, mailer: RecordingSender) -> None:
     demo_portal.proxies.grant(olivia(demo_portal), email=CARER, first_name="Sam", last_name="Carer",
                               scope=ProxyScope.ALL)
-    session = carer_signs_in(demo_portal, mailer)
+    session = carer_session(demo_portal, mailer)
 
     before = demo_portal.login.account(session)
     assert (before.first_name, before.acting_for, before.acting_for_name) == ("Sam", None, "")
@@ -62,7 +56,7 @@ def test_a_revoked_carer_still_has_the_way_back_to_their_own_record(
     assert ethan is not None
     grant = demo_portal.proxies.grant(olivia(demo_portal), email=ETHAN, first_name="", last_name="",
                                       scope=ProxyScope.ALL)
-    session = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer, ETHAN), olivia(demo_portal))
+    session = demo_portal.proxies.switch(carer_session(demo_portal, mailer, ETHAN), olivia(demo_portal))
     demo_portal.proxies.revoke(grant.id or 0)
 
     me = demo_portal.login.account(session)
@@ -91,7 +85,7 @@ def test_a_patient_gives_access_from_settings_after_their_password_and_the_perso
         recorded = connection.execute(text("SELECT actor, account_id FROM audit_event WHERE action = 'proxy_granted' "
                                            "AND patient_id = :p"), {"p": olivia(demo_portal)}).all()
     assert [tuple(row) for row in recorded] == [("Olivia Martinez", session.account_id)]
-    carer = carer_signs_in(demo_portal, mailer)
+    carer = carer_session(demo_portal, mailer)
     assert [r.name for r in demo_portal.proxies.represented(carer.account_id)] == ["Olivia Martinez"]
     clock.advance(timedelta(days=46))  # 1 January 2027, in the afternoon in New York: the last day is over
     assert demo_portal.proxies.represented(carer.account_id) == []
@@ -120,7 +114,7 @@ def test_a_patient_revokes_access_and_the_carer_loses_it_at_once(
     session = own_session(demo_portal, mailer)
     grant = demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam",
                                           last_name="Carer", scope=ProxyScope.ALL)
-    carer = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer), olivia(demo_portal))
+    carer = demo_portal.proxies.switch(carer_session(demo_portal, mailer), olivia(demo_portal))
 
     demo_portal.proxies.revoke_own(session, grant.id or 0)
 
@@ -146,7 +140,7 @@ def test_a_proxy_can_neither_see_nor_change_who_acts_for_the_patient(
         demo_portal: Portal, mailer: RecordingSender) -> None:
     grant = demo_portal.proxies.grant(olivia(demo_portal), email=CARER, first_name="Sam", last_name="Carer",
                                       scope=ProxyScope.ALL)
-    carer = demo_portal.proxies.switch(carer_signs_in(demo_portal, mailer), olivia(demo_portal))
+    carer = demo_portal.proxies.switch(carer_session(demo_portal, mailer), olivia(demo_portal))
 
     with pytest.raises(NotAllowed, match="Only the patient"):
         demo_portal.proxies.holders(carer)

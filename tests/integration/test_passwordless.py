@@ -3,7 +3,6 @@ and the clinic's own minimum password length; through the services on SQLite and
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, read_clinic_file
 from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.services.login import TooManyAttempts
-from tests.emails import emailed_code, emailed_path
+from tests.emails import emailed_code, emailed_path, other_than, texted_code
 from tests.fakes.memory import RecordingSender
 
 OLIVIA = "olivia.martinez@example.com"
@@ -34,18 +33,6 @@ def activate_olivia(portal: Portal, mailer: RecordingSender) -> None:
     assert found is not None and found.id is not None
     portal.invitations.invite(found.id)
     portal.invitations.accept(emailed_path(mailer, OLIVIA, "/access/invite/")[len("/access/invite/"):], GOOD)
-
-
-def texted_code(sms: RecordingSender, to: str) -> str:
-    texts = [m for m in sms.sent if m.recipient == to and "sign-in code" in m.text]
-    assert texts, f"no sign-in code texted to {to}"
-    found = re.search(r"\b(\d{6})\b", texts[-1].text)
-    assert found is not None
-    return found.group(1)
-
-
-def other_than(code: str) -> str:
-    return f"{(int(code) + 1) % 10**6:06d}"
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ from tests.integration.test_access import GOOD, last_link, olivia, sign_in
 CARER = "sam.carer@example.com"
 
 
-def carer_session(portal: Portal, mailer: RecordingSender):
-    portal.credentials.reset_password(last_link(mailer, CARER, "/password/reset/"), GOOD)
-    session = portal.login.session(sign_in(portal, mailer, CARER))
+def carer_session(portal: Portal, mailer: RecordingSender, email: str = CARER):
+    """The carer chooses a password from the link in their email and signs in."""
+    portal.credentials.reset_password(last_link(mailer, email, "/password/reset/"), GOOD)
+    session = portal.login.session(sign_in(portal, mailer, email))
     assert session is not None
     return session
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from alembic import context
 from sqlmodel import SQLModel
 
-import portalcore.adapters.sql.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import_module("portalcore.adapters.sql.tables")  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
