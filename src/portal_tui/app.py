@@ -21,11 +21,13 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from portal_tui.add_patient import AddPatientScreen, NewPatient
+from portal_tui.grant_access import NewGrant
 from portal_tui.patient import PatientCard, PatientScreen
 from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, long_date
 from portal_tui.search import PatientMatches, PatientSearch
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import PortalError
+from portalcore.domain.proxies import ProxyScope
 from portalcore.services.access_kit import Actor
 from portalcore.services.patients import read_date
 
@@ -180,6 +182,20 @@ class FrontDeskApp(App[None]):
         """Sends portal access; the earlier link, if any, stops working."""
         self.portal.invitations.invite(patient_id, by_email=by_email, by_sms=by_sms, actor=Actor.front_desk())
         return Done(patient_id, f"Portal access sent by {channels(by_email, by_sms)}.")
+
+    @on(PatientScreen.GrantAccess)
+    def _grant_access(self, event: PatientScreen.GrantAccess) -> None:
+        self.grant_access(event.grant)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def grant_access(self, grant: NewGrant) -> Done:
+        """Lets a carer or parent act for the patient; they are emailed (with a set-password link if new)."""
+        last_day = read_date(grant.last_day) if grant.last_day.strip() else None
+        scope = ProxyScope.VISITS_FORMS if grant.visits_and_forms_only else ProxyScope.ALL
+        self.portal.proxies.grant(grant.patient_id, email=grant.email, first_name=grant.first_name,
+                                  last_name=grant.last_name, scope=scope, relationship=grant.relationship,
+                                  expires_on=last_day, actor=Actor.front_desk())
+        return Done(grant.patient_id, f"{grant.email.strip()} may now act for this patient; they were emailed.")
 
     def _show_patient(self, card: PatientCard) -> None:
         if isinstance(self.screen, PatientScreen):

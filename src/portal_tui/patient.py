@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
+from portal_tui.grant_access import GrantAccessScreen, NewGrant
 from portal_tui.schedule import clock_time, long_date
 from portalcore.domain.patients import Patient
 from portalcore.services.invitations import PortalState, PortalStatus
@@ -77,7 +78,8 @@ def proxies_text(proxies: tuple[ProxyEntry, ...]) -> str:
 class PatientScreen(ModalScreen[None]):
     """The opened patient. ``s`` (or the button) asks which channels to send portal access by."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("s", "send_access", "Send portal access")]
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("s", "send_access", "Send portal access"),
+                Binding("g", "grant_access", "Give someone access")]
 
     class SendAccess(Message):
         """The front desk chose to send portal access to this patient."""
@@ -85,6 +87,13 @@ class PatientScreen(ModalScreen[None]):
         def __init__(self, patient_id: int, choice: AccessChoice) -> None:
             super().__init__()
             self.patient_id, self.choice = patient_id, choice
+
+    class GrantAccess(Message):
+        """The front desk filled in who may act for this patient."""
+
+        def __init__(self, grant: NewGrant) -> None:
+            super().__init__()
+            self.grant = grant
 
     card: reactive[PatientCard | None] = reactive(None, init=False)
 
@@ -100,6 +109,7 @@ class PatientScreen(ModalScreen[None]):
             yield Static(id="patient-proxies", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Send portal access", id="send-access", variant="primary")
+                yield Button("Give someone access", id="grant-access")
                 yield Button("Close", id="close")
 
     def on_mount(self) -> None:
@@ -121,6 +131,15 @@ class PatientScreen(ModalScreen[None]):
     def action_send_access(self) -> None:
         if self.card is not None:
             self.app.push_screen(SendAccessScreen(self.card.patient), self._chosen)
+
+    @on(Button.Pressed, "#grant-access")
+    def action_grant_access(self) -> None:
+        if self.card is not None:
+            self.app.push_screen(GrantAccessScreen(self.card.patient), self._granted)
+
+    def _granted(self, grant: NewGrant | None) -> None:
+        if grant is not None:
+            self.post_message(self.GrantAccess(grant))
 
     def _chosen(self, choice: AccessChoice | None) -> None:
         if choice is not None and self.card is not None and self.card.patient.id is not None:

@@ -12,6 +12,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from portal_tui.add_patient import AddPatientScreen
 from portal_tui.app import FrontDeskApp, make_app
+from portal_tui.grant_access import GrantAccessScreen
 from portal_tui.patient import PatientScreen, SendAccessScreen
 from portalcore.bootstrap import Portal
 from portalcore.domain.proxies import ProxyScope
@@ -264,3 +265,32 @@ async def test_an_opened_patient_shows_who_may_act_for_her_and_the_day_keys_wait
         await settle_all(pilot)
         assert isinstance(app.screen, PatientScreen)
         assert header(app) == MONDAY
+
+
+async def test_the_front_desk_gives_a_parent_access_from_the_patient_card(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_olivia(pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, GrantAccessScreen)
+        await pilot.press(*"sam.carer@example.com")
+        for field, text in (("#grant-relationship", "parent"), ("#grant-first-name", "Sam"),
+                            ("#grant-last-name", "Carer"), ("#grant-last-day", "2027-01-31")):
+            await pilot.click(field)
+            await pilot.press(*text)
+        await pilot.click("#grant-limited")
+        await pilot.click("#grant")
+        await settle_all(pilot)
+        assert isinstance(app.screen, PatientScreen)
+        assert panel(app, "#patient-proxies") == (
+            "Proxies:\n  Sam Carer <sam.carer@example.com>, parent: appointments and forms")
+        assert any("sam.carer@example.com may now act for this patient" in t for t in toasts(app))
+
+        await pilot.press("g")  # the same person again: the core refuses, the card says why
+        await pilot.press(*"sam.carer@example.com")
+        await pilot.click("#grant")
+        await settle_all(pilot)
+        assert any("already has access" in t for t in toasts(app))
+    demo_portal.dispatcher.dispatch_due()
+    assert [m for m in mailer.sent if m.recipient == "sam.carer@example.com"]
