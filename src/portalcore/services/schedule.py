@@ -6,17 +6,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
-from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound
-from portalcore.domain.patients import Patient
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.timed_events import schedule_visit
+from portalcore.services.visit_messages import queue_confirmation
 
 
 @attrs.frozen
@@ -77,27 +75,11 @@ class ScheduleService:
                 patient_id=patient_id, provider=provider, location=location, services=tuple(services),
                 start_at=start_at, end_at=end_at, busy_until=busy_until,
                 price_cents=sum(s.price.cents for s in chosen)))
-            self._queue_confirmation(uow, clinic, patient, stored)
+            queue_confirmation(uow, self._composer, clinic, patient, stored, manage_link=f"{self._base_url}/",
+                               now=self._clock.now())
             schedule_visit(uow, clinic, stored, self._clock.now())
             uow.commit()
         return stored
-
-    def _queue_confirmation(self, uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment) -> None:
-        """Confirmation email and SMS, queued in the booking's own transaction (sent after it commits)."""
-        row = _Names(uow).row(visit, ZoneInfo(clinic.time_zone))
-        language = patient.language or clinic.language
-        context = {"clinic_name": clinic.name, "patient_name": patient.first_name,
-                   "when": format_datetime(row.local_start, "EEEE d MMMM y, h:mm a", tzinfo=row.local_start.tzinfo,
-                                           locale=language),
-                   "services": list(row.service_names), "provider_name": row.provider_name,
-                   "location_name": row.location_name, "manage_link": f"{self._base_url}/"}
-        now = self._clock.now()
-        if patient.email:
-            uow.outbox.add(self._composer.email("appointment_confirmation", to=patient.email, language=language,
-                                                context=context, key=f"appointment:{visit.id}:confirmation:email"), now)
-        if patient.mobile:
-            uow.outbox.add(self._composer.sms("appointment_confirmation_sms", to=patient.mobile, language=language,
-                                              context=context, key=f"appointment:{visit.id}:confirmation:sms"), now)
 
     def set_status(self, appointment_id: int, status: AppointmentStatus) -> None:
         """Marks a visit completed, no-show or cancelled (staff action; fees come with the booking rules)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,7 @@ from portalcore.domain.appointments import Appointment
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.patients import Patient
 from portalcore.ports import UnitOfWork
+from portalcore.services.delivery import MessageComposer
 
 WHEN_FORMAT = "EEEE d MMMM y, h:mm a"
 
@@ -19,18 +22,42 @@ def patient_language(patient: Patient, clinic: Clinic) -> str:
     return patient.language or clinic.language
 
 
-def visit_when(visit: Appointment, clinic: Clinic, language: str) -> str:
+def local_when(start_at: datetime, clinic: Clinic, language: str) -> str:
     zone = ZoneInfo(clinic.time_zone)
-    return format_datetime(visit.start_at.astimezone(zone), WHEN_FORMAT, tzinfo=zone, locale=language)
+    return format_datetime(start_at.astimezone(zone), WHEN_FORMAT, tzinfo=zone, locale=language)
+
+
+def visit_when(visit: Appointment, clinic: Clinic, language: str) -> str:
+    return local_when(visit.start_at, clinic, language)
 
 
 def visit_context(uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment) -> dict[str, Any]:
     """The names and local time a visit's emails and texts show."""
-    provider = uow.catalog.provider(visit.provider)
-    location = {loc.slug: loc for loc in uow.catalog.locations()}.get(visit.location)
-    services = {s.slug: s.name for s in uow.catalog.services()}
+    return time_context(uow, clinic, patient, services=visit.services, provider=visit.provider,
+                        location=visit.location, start_at=visit.start_at)
+
+
+def time_context(uow: UnitOfWork, clinic: Clinic, patient: Patient, *, services: Sequence[str], provider: str,
+                 location: str, start_at: datetime) -> dict[str, Any]:
+    """The same for a time not booked yet (a waitlist offer)."""
+    found = uow.catalog.provider(provider)
+    place = {loc.slug: loc for loc in uow.catalog.locations()}.get(location)
+    names = {s.slug: s.name for s in uow.catalog.services()}
     return {"clinic_name": clinic.name, "patient_name": patient.first_name,
-            "when": visit_when(visit, clinic, patient_language(patient, clinic)),
-            "services": [services.get(slug, slug) for slug in visit.services],
-            "provider_name": provider.name if provider else visit.provider,
-            "location_name": location.name if location else visit.location}
+            "when": local_when(start_at, clinic, patient_language(patient, clinic)),
+            "services": [names.get(slug, slug) for slug in services],
+            "provider_name": found.name if found else provider,
+            "location_name": place.name if place else location}
+
+
+def queue_confirmation(uow: UnitOfWork, composer: MessageComposer, clinic: Clinic, patient: Patient,
+                       visit: Appointment, *, manage_link: str, now: datetime) -> None:
+    """The booking confirmation by email and SMS, queued in the booking's own transaction."""
+    context = visit_context(uow, clinic, patient, visit) | {"manage_link": manage_link}
+    language = patient_language(patient, clinic)
+    if patient.email:
+        uow.outbox.add(composer.email("appointment_confirmation", to=patient.email, language=language,
+                                      context=context, key=f"appointment:{visit.id}:confirmation:email"), now)
+    if patient.mobile:
+        uow.outbox.add(composer.sms("appointment_confirmation_sms", to=patient.mobile, language=language,
+                                    context=context, key=f"appointment:{visit.id}:confirmation:sms"), now)

@@ -26,7 +26,7 @@ from portalcore.services.booking import load_plan
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.timed_events import schedule_visit
-from portalcore.services.visit_messages import patient_language, visit_context
+from portalcore.services.visit_messages import patient_language, queue_confirmation, time_context
 
 GONE = "Sorry, someone else has just booked this time. You stay on the waitlist for the next one."
 BAD_OFFER = "This offer link is not valid."
@@ -105,10 +105,8 @@ def _tell(uow: UnitOfWork, kit: WaitlistKit, clinic: Clinic, patient: Patient, o
           extra: dict[str, object]) -> None:
     assert offer.id is not None
     language, now = patient_language(patient, clinic), kit.clock.now()
-    visit = Appointment(patient_id=patient.id or 0, provider=offer.provider, location=offer.location,
-                        services=offer.services, start_at=offer.start_at,
-                        end_at=offer.start_at + timedelta(minutes=1), busy_until=offer.start_at + timedelta(minutes=1))
-    context = visit_context(uow, clinic, patient, visit) | extra
+    context = time_context(uow, clinic, patient, services=offer.services, provider=offer.provider,
+                           location=offer.location, start_at=offer.start_at) | extra
     if patient.email:
         uow.outbox.add(kit.composer.email(template, to=patient.email, language=language, context=context,
                                           key=f"waitlist-offer:{offer.id}:{template}:email"), now)
@@ -210,10 +208,7 @@ class WaitlistService:
             if patient is not None:
                 _tell(uow, self._kit, clinic, patient, other, "waitlist_gone", {})
         patient = uow.patients.get(visit.patient_id)
-        if patient is not None and patient.email:
-            uow.outbox.add(self._kit.composer.email(
-                "appointment_confirmation", to=patient.email, language=patient_language(patient, clinic),
-                key=f"appointment:{visit.id}:confirmation:email",
-                context=visit_context(uow, clinic, patient, visit) | {
-                    "manage_link": f"{self._kit.base_url.rstrip('/')}/bookings/{visit.reference}"}), now)
+        if patient is not None:
+            queue_confirmation(uow, self._kit.composer, clinic, patient, visit, now=now,
+                               manage_link=f"{self._kit.base_url.rstrip('/')}/bookings/{visit.reference}")
         schedule_visit(uow, clinic, visit, now)
