@@ -21,6 +21,7 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, build_portal, read_clinic_file
 from portalcore.settings import Settings
 from tests.fakes.memory import RecordingSender
+from tests.fakes.smtp_server import RecordingSmtpServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,6 +51,24 @@ def serving(portal: Portal, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def mailing_site(tmp_path: Path, smtp: RecordingSmtpServer, host: str = "127.0.0.1") -> Iterator[tuple[Portal, str]]:
+    """The demo clinic served live at ``http://host:port``, mailing through ``smtp`` (cheap password hashing);
+    yields the portal and its base URL."""
+    port = free_port()
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",
+                        base_url=f"http://{host}:{port}", mail_backend="smtp", smtp_host=smtp.host,
+                        smtp_port=smtp.port, smtp_timeout=5.0, password_hash_time_cost=1,
+                        password_hash_memory_kib=1024)
+    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)))
+    portal.setup.import_clinic(read_clinic_file())
+    try:
+        with serving(portal, port):
+            yield portal, settings.base_url
+    finally:
+        portal.close()
 
 
 @pytest.fixture

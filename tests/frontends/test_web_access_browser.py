@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
-from portalcore.settings import Settings
+from portalcore.bootstrap import Portal
 from tests.fakes.smtp_server import RecordingSmtpServer
-from tests.frontends.conftest import free_port, serving
+from tests.frontends.conftest import mailing_site
 
 pytestmark = pytest.mark.browser
 OLIVIA = "olivia.martinez@example.com"
@@ -24,18 +21,8 @@ OLIVIA = "olivia.martinez@example.com"
 
 @pytest.fixture
 def site(tmp_path: Path, smtp: RecordingSmtpServer) -> Iterator[tuple[Portal, str]]:
-    port = free_port()
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",
-                        base_url=f"http://127.0.0.1:{port}", mail_backend="smtp", smtp_host=smtp.host,
-                        smtp_port=smtp.port, smtp_timeout=5.0, password_hash_time_cost=1,
-                        password_hash_memory_kib=1024)
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)))
-    portal.setup.import_clinic(read_clinic_file())
-    try:
-        with serving(portal, port) as base_url:
-            yield portal, base_url
-    finally:
-        portal.close()
+    with mailing_site(tmp_path, smtp) as served:
+        yield served
 
 
 def body_of(message: Message) -> str:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
-from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
-from portalcore.settings import Settings
+from portalcore.bootstrap import Portal
 from tests.fakes.smtp_server import RecordingSmtpServer
-from tests.frontends.conftest import free_port, serving
+from tests.frontends.conftest import mailing_site
 from tests.frontends.test_web_access_browser import body_of
 
 pytestmark = pytest.mark.browser
@@ -26,24 +23,14 @@ GOOD = "velvet orchard lantern"
 @pytest.fixture
 def site(tmp_path: Path, smtp: RecordingSmtpServer) -> Iterator[tuple[Portal, str]]:
     # "localhost", not 127.0.0.1: WebAuthn needs a domain name as the relying party id
-    port = free_port()
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",
-                        base_url=f"http://localhost:{port}", mail_backend="smtp", smtp_host=smtp.host,
-                        smtp_port=smtp.port, smtp_timeout=5.0, password_hash_time_cost=1,
-                        password_hash_memory_kib=1024)
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)))
-    portal.setup.import_clinic(read_clinic_file())
-    patient = portal.patients.by_email(OLIVIA)
-    assert patient is not None and patient.id is not None
-    portal.invitations.invite(patient.id)
-    invite = re.search(r"/access/invite/(\S+)", body_of(smtp.messages[-1]))
-    assert invite is not None
-    portal.invitations.accept(invite.group(1), GOOD)
-    try:
-        with serving(portal, port):
-            yield portal, f"http://localhost:{port}"
-    finally:
-        portal.close()
+    with mailing_site(tmp_path, smtp, host="localhost") as (portal, base_url):
+        patient = portal.patients.by_email(OLIVIA)
+        assert patient is not None and patient.id is not None
+        portal.invitations.invite(patient.id)
+        invite = re.search(r"/access/invite/(\S+)", body_of(smtp.messages[-1]))
+        assert invite is not None
+        portal.invitations.accept(invite.group(1), GOOD)
+        yield portal, base_url
 
 
 @pytest.fixture
