@@ -97,9 +97,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        if os.environ.get("PORTAL_REQUIRE_BROWSER"):  # CI: a missing browser is a failure, not a skip
-            pytest.fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-        pytest.skip(reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("PORTAL_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -95,7 +95,7 @@ class PatientPortalService:
         now = self._clock.now()
         with self._reads.open(session, Area.VISITS, audit.VIEW_VISITS, ip=ip) as record:
             clinic = require_clinic(record.uow.clinic.get())
-            views = _VisitViews(record.uow, clinic)
+            views = _VisitViews(record.uow, clinic, record.access.patient_id)
             visits = [views.view(v) for v in record.uow.appointments.for_patient(record.access.patient_id)]
             name = _patient_name(record)
         upcoming = sorted((v for v in visits if v.end_at > now), key=lambda v: v.start_at)
@@ -126,18 +126,21 @@ class PatientPortalService:
 
 
 class _VisitViews:
-    """Display names of the catalog, loaded once per read rather than once per visit."""
+    """Display names of the catalog and the patient's deposits, loaded once per read rather than once per visit."""
 
-    def __init__(self, uow: UnitOfWork, clinic: Clinic) -> None:
-        self._uow, self._zone, self._currency = uow, ZoneInfo(clinic.time_zone), clinic.currency
+    def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int) -> None:
+        self._zone, self._currency = ZoneInfo(clinic.time_zone), clinic.currency
+        self._deposits: dict[int | None, int] = {}
+        for payment in uow.bookings.patient_payments(patient_id):  # one query, not one per visit
+            if payment.kind == "deposit" and payment.status in PAID:
+                self._deposits[payment.appointment_id] = self._deposits.get(payment.appointment_id, 0) + \
+                    payment.amount.cents
         self._providers = {p.slug: p.name for p in uow.catalog.providers()}
         self._locations = {loc.slug: loc for loc in uow.catalog.locations()}
         self._services = {s.slug: s.name for s in uow.catalog.services()}
 
     def view(self, visit: Appointment) -> VisitView:
         place = self._locations.get(visit.location)
-        deposits = [p.amount.cents for p in self._uow.bookings.payments(visit.id or 0)
-                    if p.kind == "deposit" and p.status in PAID]
         return VisitView(
             reference=visit.reference, start_at=visit.start_at.astimezone(self._zone),
             end_at=visit.end_at.astimezone(self._zone),
@@ -145,7 +148,7 @@ class _VisitViews:
             provider=self._providers.get(visit.provider, visit.provider),
             location=place.name if place else visit.location, location_address=place.address if place else "",
             status=visit.status, price=Money(visit.price_cents, self._currency),
-            deposit_paid=Money(sum(deposits), self._currency))
+            deposit_paid=Money(self._deposits.get(visit.id, 0), self._currency))
 
 
 def _patient_name(record: OpenRecord) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
@@ -91,8 +92,13 @@ class SqlBookingRepository:
         self.session.flush()
 
     def payments(self, appointment_id: int) -> list[PaymentRecord]:
-        rows = self.session.execute(select(PaymentRow).where(PaymentRow.appointment_id == appointment_id)
-                                    .order_by(PaymentRow.id)).scalars().all()
+        return self._payments(PaymentRow.appointment_id == appointment_id)
+
+    def patient_payments(self, patient_id: int) -> list[PaymentRecord]:
+        return self._payments(PaymentRow.patient_id == patient_id)
+
+    def _payments(self, condition: Any) -> list[PaymentRecord]:
+        rows = self.session.execute(select(PaymentRow).where(condition).order_by(PaymentRow.id)).scalars().all()
         return [PaymentRecord(idempotency_key=r.idempotency_key, patient_id=r.patient_id, kind=r.kind,
                               provider_payment_id=r.provider_payment_id, amount=Money(r.amount_cents, r.currency),
                               status=r.status, simulated=r.simulated, appointment_id=r.appointment_id) for r in rows]
