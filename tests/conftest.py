@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
 from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.bootstrap import Portal, build_portal
 from portalcore.settings import Settings
+from tests.databases import TEMPLATES, DatabaseTemplates, load_demo_clinic
 from tests.fakes.memory import RecordingSender
 from tests.fakes.smtp_server import RecordingSmtpServer
 from tests.fakes.twilio_fake import FakeTwilio
@@ -28,27 +27,45 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def database_templates() -> Iterator[DatabaseTemplates]:
+    """The migrated and demo-clinic templates the test databases are copied from (``tests/databases.py``)."""
+    try:
+        yield TEMPLATES
+    finally:
+        TEMPLATES.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database: a SQLite file, or a new schema on the test PostgreSQL server."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 database_templates: DatabaseTemplates) -> Iterator[str]:
+    """A fresh database at the newest schema: a copy of the migrated template as a SQLite file, or the run's
+    PostgreSQL database with the template's contents put back."""
+    if request.param == "sqlite":
+        yield database_templates.sqlite_url(tmp_path / "portal.db")
+        return
+    yield from _postgres_database(database_templates, empty=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                       database_templates: DatabaseTemplates) -> Iterator[str]:
+    """A fresh database with no tables at all, for tests of the migrations themselves."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'portal.db'}"
         return
+    yield from _postgres_database(database_templates, empty=True)
+
+
+def _postgres_database(database_templates: DatabaseTemplates, *, empty: bool) -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        # the extension lives in public, once per database; a schema-local copy would vanish with the schema
-        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in POSTGRES_URL else "?"
+    server = database_templates.postgres(POSTGRES_URL)
+    url = server.empty() if empty else server.migrated()
     try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        yield url
     finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+        server.release(url)
 
 
 @pytest.fixture
@@ -79,8 +96,8 @@ def portal(settings: Settings, clock: FixedClock, mailer: RecordingSender, sms: 
 
 @pytest.fixture
 def demo_portal(portal: Portal) -> Portal:
-    """A portal with the demo clinic loaded."""
-    portal.setup.import_clinic(read_clinic_file())
+    """A portal with the demo clinic loaded (copied from a template: the same rows a fresh import writes)."""
+    load_demo_clinic(portal)
     return portal
 
 

@@ -18,8 +18,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from portal_web import create_app
 from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.bootstrap import Portal, build_portal
 from portalcore.settings import Settings
+from tests.databases import demo_sqlite_url
 from tests.fakes.memory import RecordingSender
 from tests.fakes.smtp_server import RecordingSmtpServer
 
@@ -55,15 +56,14 @@ def serving(portal: Portal, port: int) -> Iterator[str]:
 
 @contextmanager
 def mailing_site(tmp_path: Path, smtp: RecordingSmtpServer, host: str = "127.0.0.1") -> Iterator[tuple[Portal, str]]:
-    """The demo clinic served live at ``http://host:port``, mailing through ``smtp`` (cheap password hashing);
-    yields the portal and its base URL."""
-    port = free_port()
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",
+    """The demo clinic (copied from its template) served live at ``http://host:port``, mailing through ``smtp``
+    (cheap password hashing); yields the portal and its base URL."""
+    port, clock = free_port(), FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC))
+    settings = Settings(data_dir=tmp_path, database_url=demo_sqlite_url(tmp_path / "portal.db", clock),
                         base_url=f"http://{host}:{port}", mail_backend="smtp", smtp_host=smtp.host,
                         smtp_port=smtp.port, smtp_timeout=5.0, password_hash_time_cost=1,
                         password_hash_memory_kib=1024)
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)))
-    portal.setup.import_clinic(read_clinic_file())
+    portal = build_portal(settings, clock=clock)
     try:
         with serving(portal, port):
             yield portal, settings.base_url
@@ -82,11 +82,10 @@ def client(demo_portal: Portal) -> Iterator[TestClient]:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo clinic served by uvicorn in a thread; yields its base URL."""
     port, data_dir = free_port(), tmp_path_factory.mktemp("web")
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'portal.db'}",
+    clock = FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC))
+    settings = Settings(data_dir=data_dir, database_url=demo_sqlite_url(data_dir / "portal.db", clock),
                         base_url=f"http://127.0.0.1:{port}")
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)),
-                          mailer=RecordingSender(), sms=RecordingSender())
-    portal.setup.import_clinic(read_clinic_file())
+    portal = build_portal(settings, clock=clock, mailer=RecordingSender(), sms=RecordingSender())
     try:
         with serving(portal, port) as base_url:
             yield base_url

@@ -19,8 +19,8 @@ from portalcore.domain.errors import Conflict, InvalidInput, SlotTaken
 TUESDAY_10AM = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
 
 
-def test_migrations_create_every_table_the_code_maps(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrations_create_every_table_the_code_maps(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     try:
         upgrade(engine)
         assert pending(engine) == []
