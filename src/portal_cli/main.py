@@ -8,7 +8,7 @@ from typing import Annotated
 import attrs
 import typer
 
-from portal_cli import access, patients, waitlist
+from portal_cli import access, clinic_settings, jobs, patients, visits, waitlist
 from portal_cli.common import JsonOption, emit, open_portal
 from portal_cli.errors import reports_errors
 from portalcore.bootstrap import build_portal, read_clinic_file
@@ -24,6 +24,9 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(patients.app, name="patients")
 app.add_typer(access.proxies_app, name="proxies")
 app.add_typer(waitlist.app, name="waitlist")
+app.add_typer(visits.app, name="visits")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(clinic_settings.app, name="settings")
 app.command("activate")(access.activate)
 
 

@@ -7,7 +7,7 @@ reactive attributes that flow down to the panels (or hands them to the patient s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -22,25 +22,32 @@ from textual.worker import Worker, WorkerState
 
 from portal_tui.add_patient import AddPatientScreen, NewPatient
 from portal_tui.grant_access import NewGrant
+from portal_tui.move_visit import MoveVisitScreen, OpenTimes
 from portal_tui.patient import PatientCard, PatientScreen
-from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, long_date
+from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, clock_time, long_date
 from portal_tui.search import PatientMatches, PatientSearch
+from portal_tui.waitlist import NewWaitlistEntry, PatientWaitlist, WaitlistScreen
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import PortalError
 from portalcore.domain.proxies import ProxyScope
 from portalcore.services.access_kit import Actor
 from portalcore.services.patients import read_date
+from portalcore.services.schedule import ScheduleRow
 
 SCHEDULE, SEARCH, PATIENT, ACTION = "schedule", "search", "patient", "action"
-MAIN_SCREEN_ACTIONS = {"previous_day", "next_day", "today", "focus_search", "focus_schedule", "add_patient"}
+TIMES, WAITLIST = "times", "waitlist"
+MAIN_SCREEN_ACTIONS = {"previous_day", "next_day", "today", "focus_search", "focus_schedule", "add_patient",
+                       "move_visit"}
 
 
 @attrs.frozen
 class Done:
-    """A change went through: what to tell the front desk, and whose card to show."""
+    """A change went through: what to tell the front desk, and what to load again to show it (the patient's
+    card or waitlist, or the day's schedule)."""
 
     patient_id: int
     message: str
+    reload: str = PATIENT
 
 
 def channels(by_email: bool, by_sms: bool) -> str:
@@ -58,6 +65,7 @@ class FrontDeskApp(App[None]):
         Binding("t", "today", "Today"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("a", "add_patient", "Add patient"),
+        Binding("m", "move_visit", "Move visit"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -119,6 +127,43 @@ class FrontDeskApp(App[None]):
         clinic = self.portal.catalog.clinic()
         day = day or self.portal.schedule.today()
         return DaySchedule(clinic.name, day, tuple(self.portal.schedule.day(day)))
+
+    # Moving a visit: the open times of a day for the visit under the cursor, then the move
+
+    def action_move_visit(self) -> None:
+        table = self.query_one(ScheduleTable)
+        if self.schedule is not None and 0 <= table.cursor_row < len(self.schedule.rows):
+            row = self.schedule.rows[table.cursor_row]
+            self.load_open_times(row, row.local_start.date())
+
+    @on(MoveVisitScreen.DayWanted)
+    def _other_day(self, event: MoveVisitScreen.DayWanted) -> None:
+        self.load_open_times(event.visit, event.day)
+
+    @work(thread=True, exclusive=True, group=TIMES, exit_on_error=False)
+    def load_open_times(self, visit: ScheduleRow, day: date) -> OpenTimes:
+        """The times on ``day`` the visit's provider is free for it at its place (the core says when not booked)."""
+        zone = ZoneInfo(self.portal.catalog.clinic().time_zone)
+        slots = self.portal.visits.open_times(visit.appointment.id or 0, day)
+        return OpenTimes(visit, day, tuple(slot.start_at for slot in slots), zone)
+
+    def _show_times(self, times: OpenTimes) -> None:
+        if isinstance(self.screen, MoveVisitScreen):
+            self.screen.choices = times
+        else:
+            self.push_screen(MoveVisitScreen(times), lambda start: self._chosen_time(times.visit, start))
+
+    def _chosen_time(self, visit: ScheduleRow, start: datetime | None) -> None:
+        if start is not None:
+            self.move_visit(visit, start)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def move_visit(self, visit: ScheduleRow, start: datetime) -> Done:
+        """Moves the visit as the front desk may (any free time); its reminders follow and the patient is emailed."""
+        moved = self.portal.visits.reschedule(visit.appointment.id or 0, start, by_patient=False)
+        local_start = moved.start_at.astimezone(visit.local_start.tzinfo)
+        return Done(moved.patient_id, f"Moved {visit.patient_name}'s visit to {long_date(local_start.date())}, "
+                                      f"{clock_time(local_start)}; the patient is emailed.", reload=SCHEDULE)
 
     # Patient search
 
@@ -197,6 +242,43 @@ class FrontDeskApp(App[None]):
                                   expires_on=last_day, actor=Actor.front_desk())
         return Done(grant.patient_id, f"{grant.email.strip()} may now act for this patient; they were emailed.")
 
+    @on(PatientScreen.ShowWaitlist)
+    def _open_waitlist(self, event: PatientScreen.ShowWaitlist) -> None:
+        self.load_waitlist(event.patient_id)
+
+    @work(thread=True, exclusive=True, group=WAITLIST, exit_on_error=False)
+    def load_waitlist(self, patient_id: int) -> PatientWaitlist:
+        """The patient's waitlist entries, with the services and providers the front desk may choose from."""
+        services = {s.slug: s.name for listing in self.portal.catalog.online_catalog() for s in listing.services}
+        return PatientWaitlist(self.portal.patients.get(patient_id), tuple(self.portal.waitlist.entries(patient_id)),
+                               services, {p.slug: p.name for p in self.portal.catalog.providers()})
+
+    @on(WaitlistScreen.Join)
+    def _join(self, event: WaitlistScreen.Join) -> None:
+        self.join_waitlist(event.entry)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def join_waitlist(self, new: NewWaitlistEntry) -> Done:
+        """Puts the patient on the waitlist; a freed time that fits is offered to them by email and SMS."""
+        self.portal.waitlist.join(new.patient_id, new.services, new.provider, read_date(new.first_day),
+                                  read_date(new.last_day))
+        return Done(new.patient_id, "Added to the waitlist.", reload=WAITLIST)
+
+    @on(WaitlistScreen.Leave)
+    def _leave(self, event: WaitlistScreen.Leave) -> None:
+        self.leave_waitlist(event.patient_id, event.entry_id)
+
+    @work(thread=True, group=ACTION, exit_on_error=False)
+    def leave_waitlist(self, patient_id: int, entry_id: int) -> Done:
+        self.portal.waitlist.leave(entry_id, patient_id=patient_id)
+        return Done(patient_id, "Taken off the waitlist.", reload=WAITLIST)
+
+    def _show_waitlist(self, waitlist: PatientWaitlist) -> None:
+        if isinstance(self.screen, WaitlistScreen):
+            self.screen.waitlist = waitlist
+        else:
+            self.push_screen(WaitlistScreen(waitlist))
+
     def _show_patient(self, card: PatientCard) -> None:
         if isinstance(self.screen, PatientScreen):
             self.screen.card = card
@@ -205,16 +287,21 @@ class FrontDeskApp(App[None]):
 
     def _done(self, done: Done) -> None:
         self.notify(done.message, title="Front desk", markup=False)
-        if isinstance(self.screen, AddPatientScreen):
-            self.pop_screen()
-        self.load_patient(done.patient_id)
+        if done.reload == SCHEDULE:
+            self.show_day(self._wanted_day)
+        elif done.reload == WAITLIST:
+            self.load_waitlist(done.patient_id)
+        else:
+            if isinstance(self.screen, AddPatientScreen):
+                self.pop_screen()
+            self.load_patient(done.patient_id)
 
     # Results and errors: the one place where worker outcomes reach the screen
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group not in (SCHEDULE, SEARCH, PATIENT, ACTION) or event.state not in (WorkerState.SUCCESS,
-                                                                                           WorkerState.ERROR):
+        if worker.group not in (SCHEDULE, SEARCH, PATIENT, TIMES, WAITLIST, ACTION) or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR):
             return  # cancelled workers were superseded by a newer request: their results are stale
         if worker.group == SCHEDULE:
             self.schedule_view.loading = False
@@ -226,6 +313,10 @@ class FrontDeskApp(App[None]):
             self.matches = worker.result
         elif worker.group == PATIENT:
             self._show_patient(worker.result)
+        elif worker.group == TIMES:
+            self._show_times(worker.result)
+        elif worker.group == WAITLIST:
+            self._show_waitlist(worker.result)
         else:
             self._done(worker.result)
 

@@ -79,7 +79,7 @@ class PatientScreen(ModalScreen[None]):
     """The opened patient. ``s`` (or the button) asks which channels to send portal access by."""
 
     BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("s", "send_access", "Send portal access"),
-                Binding("g", "grant_access", "Give someone access")]
+                Binding("g", "grant_access", "Give someone access"), Binding("w", "waitlist", "Waitlist")]
 
     class SendAccess(Message):
         """The front desk chose to send portal access to this patient."""
@@ -94,6 +94,13 @@ class PatientScreen(ModalScreen[None]):
         def __init__(self, grant: NewGrant) -> None:
             super().__init__()
             self.grant = grant
+
+    class ShowWaitlist(Message):
+        """The front desk wants this patient's waitlist entries."""
+
+        def __init__(self, patient_id: int) -> None:
+            super().__init__()
+            self.patient_id = patient_id
 
     card: reactive[PatientCard | None] = reactive(None, init=False)
 
@@ -110,6 +117,7 @@ class PatientScreen(ModalScreen[None]):
             with Horizontal(classes="buttons"):
                 yield Button("Send portal access", id="send-access", variant="primary")
                 yield Button("Give someone access", id="grant-access")
+                yield Button("Waitlist", id="waitlist")
                 yield Button("Close", id="close")
 
     def on_mount(self) -> None:
@@ -136,6 +144,11 @@ class PatientScreen(ModalScreen[None]):
     def action_grant_access(self) -> None:
         if self.card is not None:
             self.app.push_screen(GrantAccessScreen(self.card.patient), self._granted)
+
+    @on(Button.Pressed, "#waitlist")
+    def action_waitlist(self) -> None:
+        if self.card is not None and self.card.patient.id is not None:
+            self.post_message(self.ShowWaitlist(self.card.patient.id))
 
     def _granted(self, grant: NewGrant | None) -> None:
         if grant is not None:

@@ -29,7 +29,9 @@ from portal_web.i18n import load_catalogs, remember_language
 from portal_web.login_pages import LoginPages, PortalPages
 from portal_web.pages import PagesController
 from portal_web.proxy_pages import ProxyPages
+from portal_web.portal_waitlist_pages import PortalWaitlistPages
 from portal_web.record_pages import RecordPages
+from portal_web.visit_change_pages import VisitChangePages
 from portal_web.security import allowed_hosts, csrf_config, security_headers
 from portal_web.templating import template_engine
 from portalcore.bootstrap import Portal
@@ -49,7 +51,8 @@ def create_app(portal: Portal) -> Litestar:
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
                         BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages,
                         PasskeySignInPages, SecurityPages, ProxyPages,
-                        RecordPages, VisitLinkPages, WaitlistPages, healthz, static_files()],
+                        RecordPages, VisitChangePages, PortalWaitlistPages, VisitLinkPages, WaitlistPages, healthz,
+                        static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),
         exception_handlers={Exception: handle_error},

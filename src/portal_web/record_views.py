@@ -51,6 +51,11 @@ CORE_WORDS = (
     N_("Viewed the visits"),
     N_("Viewed who looked at the record"),
     N_("A visit was opened from a reminder link"),
+    N_("A visit was moved"),
+    N_("A visit was cancelled"),
+    N_("Joined the waitlist"),
+    N_("Left the waitlist"),
+    N_("Viewed the waitlist"),
 )
 
 
@@ -63,8 +68,8 @@ def visits_page(portal: Portal, visitor: Visitor, lang: str, ip: str) -> Page:
     zone = ZoneInfo(visits.time_zone)
     return Page("visits.html", {
         "patient_name": visits.patient_name, "as_proxy": visits.as_proxy,
-        "upcoming": [_visit(v, zone, lang) for v in visits.upcoming],
-        "past": [_visit(v, zone, lang) for v in visits.past]}, switch_path="/portal/visits")
+        "upcoming": [visit_card(v, zone, lang) for v in visits.upcoming],
+        "past": [visit_card(v, zone, lang) for v in visits.past]}, switch_path="/portal/visits")
 
 
 def activity_page(portal: Portal, visitor: Visitor, lang: str, ip: str, page: int) -> Page:
@@ -89,14 +94,17 @@ def refused(error: PortalError, switch_path: str) -> Page:
                 status=status, switch_path=switch_path)
 
 
-def _visit(visit: VisitView, zone: ZoneInfo, lang: str) -> dict[str, object]:
+def visit_card(visit: VisitView, zone: ZoneInfo, lang: str) -> dict[str, object]:
+    """One visit as ``_visit_card.html`` shows it, with what the patient may change about it."""
     return {"date": date_label(visit.start_at, zone, lang), "start": time_label(visit.start_at, zone, lang),
             "end": time_label(visit.end_at, zone, lang), "services": ", ".join(visit.services),
             "provider": visit.provider, "location": visit.location, "address": visit.location_address,
             "status": STATUS_WORDS.get(visit.status, visit.status.value),
             "cancelled": visit.status is AppointmentStatus.CANCELLED, "price": visit.price,
             "deposit_paid": visit.deposit_paid,
-            "href": f"/bookings/{visit.reference}" if visit.reference else None}
+            "href": f"/bookings/{visit.reference}" if visit.reference else None, "id": visit.id,
+            "changeable": visit.status is AppointmentStatus.BOOKED, "may_move": visit.may_move,
+            "may_cancel": visit.may_cancel}
 
 
 def _entry(entry: LogEntry, zone: ZoneInfo, lang: str) -> dict[str, object]:

@@ -26,6 +26,7 @@ from portalcore.domain.passwords import PasswordPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import Channel, RetryPolicy
 from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
+from portalcore.services.access_jobs import AccessJobs
 from portalcore.services.access_kit import AccessKit
 from portalcore.services.credentials import CredentialService
 from portalcore.services.invitations import InvitationService
@@ -35,6 +36,8 @@ from portalcore.services.second_factors import SecondFactorService
 from portalcore.services.proxies import ProxyService
 from portalcore.services.medical_reads import MedicalReads
 from portalcore.services.portal_reads import PatientPortalService
+from portalcore.services.portal_visits import PortalVisitService
+from portalcore.services.portal_waitlist import PortalWaitlistService
 from portalcore.services.booking import BookingService
 from portalcore.services.catalog import CatalogService
 from portalcore.services.checkout import CheckoutService
@@ -81,6 +84,8 @@ class Portal:
     jobs: TimedJobService
     linked_visits: LinkedVisitService
     waitlist: WaitlistService
+    portal_visits: PortalVisitService  # a signed-in patient or proxy moves or cancels a visit
+    portal_waitlist: PortalWaitlistService  # ... and joins or leaves the waitlist
     _engine: Engine
     _mailer: Mailer
     _sms: SmsSender
@@ -179,6 +184,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     links = VisitLinks(settings.secret_key.encode(), settings.base_url)
     proxies = ProxyService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
+    waitlists = WaitlistService(uow, waitlist, payments)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
         patients=PatientService(uow, clock=clock, invitations=invitations),
@@ -191,10 +197,13 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         factors=SecondFactorService(kit, otp, passkeys),
         credentials=CredentialService(kit), proxies=proxies,
         reads=PatientPortalService(MedicalReads(kit, proxies), clock),
+        portal_visits=PortalVisitService(uow, clock, MedicalReads(kit, proxies), proxies, visits),
+        portal_waitlist=PortalWaitlistService(uow, clock, MedicalReads(kit, proxies), proxies, waitlists),
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
-        timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size),
-        jobs=TimedJobService(uow), linked_visits=LinkedVisitService(uow, clock, links, visits),
-        waitlist=WaitlistService(uow, waitlist), engine=engine, mailer=mailer, sms=sms)
+        timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
+                             payments=payments, without_visit=AccessJobs(kit, invitations).handlers()),
+        jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
+        waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 
 
 def build_access_kit(settings: Settings, uow: UnitOfWorkFactory, clock: Clock, composer: MessageComposer,

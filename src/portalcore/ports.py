@@ -163,6 +163,17 @@ class TimedJobRepository(Protocol):
     def cancel_for_visit(self, appointment_id: int, now: datetime) -> int:
         """Cancels the visit's jobs that have not run; returns how many."""
 
+    def cancel_keyed(self, prefix: str, now: datetime) -> int:
+        """Cancels the jobs not yet run whose key starts with ``prefix`` (a revoked grant's); returns how many."""
+
+    def get(self, job_id: int) -> TimedJob | None: ...
+    def entries(self, state: JobState | None = None, appointment_id: int | None = None,
+                limit: int = 100) -> list[TimedJob]:
+        """Jobs in that state and/or of that visit, the soonest due first."""
+
+    def retry(self, job_id: int, now: datetime) -> bool:
+        """Puts a dead job back to pending, due ``now``, with its tries counted afresh; False when not dead."""
+
     def for_visit(self, appointment_id: int) -> list[TimedJob]: ...
     def counts(self) -> dict[JobState, int]: ...
 

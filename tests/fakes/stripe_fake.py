@@ -58,7 +58,8 @@ class FakeStripe:
     """A threaded HTTP server on 127.0.0.1 that plays Stripe. Use as a context manager; ``url`` is its base address.
 
     ``requests`` lists every request as (method, path, params, idempotency key); ``objects`` holds what was created,
-    by id; ``fail_next(n)`` makes the next n requests answer 500 before doing anything.
+    by id; ``fail_next(n)`` makes the next n requests answer 500 before doing anything (with ``path``, a regular
+    expression, only requests to a matching path fail, e.g. ``r"/cancel$"`` for releasing a hold).
     """
 
     def __init__(self, api_key: str = "sk_test_fake") -> None:
@@ -67,7 +68,7 @@ class FakeStripe:
         self.objects: dict[str, dict[str, Any]] = {}
         self._saved: dict[str, tuple[str, int, str]] = {}  # idempotency key -> (path, status, body as sent)
         self._tokens: dict[str, str] = {}  # payment method id -> test token it was made from
-        self._failures = 0
+        self._failures, self._failing_path = 0, ""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -104,9 +105,9 @@ class FakeStripe:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
-    def fail_next(self, n: int = 1) -> None:
+    def fail_next(self, n: int = 1, *, path: str = "") -> None:
         with self._lock:
-            self._failures = n
+            self._failures, self._failing_path = n, path
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         """Stored objects whose ``object`` field is ``kind`` (e.g. ``payment_intent``), oldest first."""
@@ -118,7 +119,7 @@ class FakeStripe:
             if auth != f"Bearer {self.api_key}":
                 status, body = _error(401, "invalid_request_error", "Invalid API Key provided.")
                 return status, json.dumps(body)
-            if self._failures:
+            if self._failures and re.search(self._failing_path, path):
                 # an outage before Stripe starts work: nothing is stored, so a retry with the key runs for real
                 self._failures -= 1
                 status, body = _error(500, "api_error", "Something went wrong on Stripe's end.")

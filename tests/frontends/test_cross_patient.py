@@ -55,6 +55,8 @@ class World:
     b_grant: int  # C's access to B's record
     b_visit_link: str  # the signed link of B's next visit, as B's reminder carries it
     b_secrets: frozenset[str]
+    b_visit: int  # the id of B's online booking (ids are not secrets)
+    b_waitlist_entry: int  # B waits for a botox visit
 
 
 Fill = Callable[[World], object]
@@ -92,6 +94,10 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/portal": {},
     "/portal/switch": {},
     "/portal/visits": {},
+    "/portal/visits/{visit_id:int}/reschedule": {"visit_id": lambda w: w.b_visit},
+    "/portal/visits/{visit_id:int}/cancel": {"visit_id": lambda w: w.b_visit},
+    "/portal/waitlist": {},
+    "/portal/waitlist/{entry_id:int}/leave": {"entry_id": lambda w: w.b_waitlist_entry},
     "/portal/activity": {},
     "/signup": {},
     "/signup/sent": {},
@@ -154,10 +160,12 @@ def world(demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) ->
                      key=lambda v: v.appointment.start_at).appointment
     b_visit_link = VisitLinks(portal.settings.secret_key.encode(), portal.settings.base_url).token(
         next_visit.id or 0, next_visit.start_at)
+    b_entry = portal.waitlist.join(b_patient, ["neurotoxin"], "any", TUESDAY, TUESDAY.replace(day=30))
     accounts = {email: account_id(portal, sign_in(portal, mailer, email)) for email in (A_EMAIL, B_EMAIL, C_EMAIL)}
     return World(a_patient, b_patient, accounts[A_EMAIL], accounts[B_EMAIL], accounts[C_EMAIL], booked.reference,
                  b_hold, b_phone_check, b_invite, b_reset, grant.id or 0, b_visit_link,
-                 frozenset({booked.reference, b_hold, b_phone_check, b_invite, b_reset, b_visit_link}))
+                 frozenset({booked.reference, b_hold, b_phone_check, b_invite, b_reset, b_visit_link}),
+                 booked.appointment.id or 0, b_entry.id or 0)
 
 
 def patient_id(portal: Portal, email: str) -> int:
@@ -273,6 +281,7 @@ def test_patient_a_never_sees_patient_bs_data_on_any_route(
     b_audit = [row for row in audit_rows(demo_portal) if row[2] == world.b_patient]
     assert [row for row in b_audit[len(b_audit_before):] if row[1] is not None] == []
     assert world.b_grant in [g.id for g in demo_portal.proxies.grants_for(world.b_patient) if g.revoked_at is None]
+    assert [e.state.value for e in demo_portal.waitlist.entries(world.b_patient)] == ["waiting"]
 
 
 def test_a_near_miss_of_bs_booking_reference_finds_nothing(client: TestClient, world: World) -> None:

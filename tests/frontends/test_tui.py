@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 
 from textual.pilot import Pilot
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from portal_tui.add_patient import AddPatientScreen
 from portal_tui.app import FrontDeskApp, make_app
 from portal_tui.grant_access import GrantAccessScreen
+from portal_tui.move_visit import MoveVisitScreen
 from portal_tui.patient import PatientScreen, SendAccessScreen
+from portal_tui.schedule import clock_time
+from portal_tui.waitlist import AddWaitlistScreen, WaitlistScreen
 from portalcore.bootstrap import Portal
+from portalcore.domain.appointments import AppointmentStatus
 from portalcore.domain.proxies import ProxyScope
+from portalcore.domain.waitlist import EntryState
 from portalcore.services.invitations import PortalState
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
@@ -41,7 +47,7 @@ def header(app: FrontDeskApp) -> str:
     return text_of(app.query_one("HeaderTitle", Static))
 
 
-def table_rows(app: FrontDeskApp, selector: str) -> list[list[str]]:
+def table_rows(app: FrontDeskApp | Screen[object], selector: str) -> list[list[str]]:
     table = app.query_one(selector, DataTable)
     if not table.display:
         return []
@@ -294,3 +300,79 @@ async def test_the_front_desk_gives_a_parent_access_from_the_patient_card(
         assert any("already has access" in t for t in toasts(app))
     demo_portal.dispatcher.dispatch_due()
     assert [m for m in mailer.sent if m.recipient == "sam.carer@example.com"]
+
+
+# Moving a visit from the day's schedule; the waitlist from the patient card
+
+
+async def test_the_front_desk_moves_lucias_visit_to_an_open_time_on_another_day(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle_all(pilot)
+        assert isinstance(app.screen, MoveVisitScreen)
+        assert panel(app, "#move-day").startswith("Open times on Monday 16 November 2026")
+        assert panel(app, "#move-empty") == "No open times on Monday 16 November 2026."  # Jessica's day off
+
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Tuesday she is in Brooklyn
+        await settle_all(pilot)
+        assert panel(app, "#move-day").startswith("Open times on Wednesday 18 November 2026")
+        times = app.screen.query_one("#move-times", OptionList)
+        # in SoHo from 10 AM until her lunch break, then until 90 minutes (visit and buffer) before 7 PM
+        assert [str(times.get_option_at_index(i).prompt) for i in (0, 8, 9, times.option_count - 1)] == [
+            "10:00 AM", "12:00 PM", "2:15 PM", "5:30 PM"]
+        await pilot.press("down", "down", "enter")
+        await settle_all(pilot)
+
+        assert not isinstance(app.screen, ModalScreen)
+        assert any("Moved Lucía Fernández's visit to Wednesday 18 November 2026, 10:30 AM" in t for t in toasts(app))
+        assert empty_day_message(app) == "No appointments on Monday 16 November 2026."
+    [moved] = demo_portal.schedule.day(date(2026, 11, 18))
+    assert (moved.patient_name, clock_time(moved.local_start), moved.appointment.status) == (
+        "Lucía Fernández", "10:30 AM", AppointmentStatus.BOOKED)
+    demo_portal.dispatcher.dispatch_due()
+    assert [m for m in mailer.sent if m.recipient == "lucia.fernandez@example.com"]
+
+
+async def test_the_front_desk_puts_olivia_on_the_waitlist_and_takes_her_off(demo_portal: Portal) -> None:
+    olivia = demo_portal.patients.by_email("olivia.martinez@example.com")
+    assert olivia is not None and olivia.id is not None
+    first_service = demo_portal.catalog.online_catalog()[0].services[0]
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_olivia(pilot)
+        await pilot.press("w")
+        await settle_all(pilot)
+        assert isinstance(app.screen, WaitlistScreen)
+        assert panel(app, "#waitlist-empty") == "Not on the waitlist."
+
+        await pilot.press("a")
+        assert isinstance(app.screen, AddWaitlistScreen)
+        await pilot.press("space")  # the first service; the provider stays "Any provider"
+        await type_into(pilot, "#waitlist-first-day", "2026-11-18")
+        await pilot.press("tab", *"2026-11-30")
+        await pilot.click("#waitlist-save")
+        await settle_all(pilot)
+
+        assert isinstance(app.screen, WaitlistScreen)
+        assert any("Added to the waitlist." in t for t in toasts(app))
+        assert table_rows(app.screen, "#waitlist-entries") == [
+            [first_service.name, "Any provider", "2026-11-18 to 2026-11-30", "Waiting"]]
+        [entry] = demo_portal.waitlist.entries(olivia.id)
+        assert (entry.services, entry.provider, entry.first_day, entry.last_day, entry.state) == (
+            (first_service.slug,), "any", date(2026, 11, 18), date(2026, 11, 30), EntryState.WAITING)
+
+        await pilot.press("r")
+        await settle_all(pilot)
+        assert table_rows(app.screen, "#waitlist-entries")[0][3] == "Left"
+        assert [e.state for e in demo_portal.waitlist.entries(olivia.id)] == [EntryState.LEFT]
+
+        await pilot.press("a", "space")  # the last day before the first: the core refuses and says why
+        await type_into(pilot, "#waitlist-first-day", "2026-11-30")
+        await pilot.press("tab", *"2026-11-18")  # a click could land on a notification
+        await pilot.click("#waitlist-save")
+        await settle_all(pilot)
+        assert any("The last day must not be before the first day." in t for t in toasts(app))
+    assert len(demo_portal.waitlist.entries(olivia.id)) == 1

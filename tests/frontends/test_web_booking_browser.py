@@ -15,8 +15,9 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from portalcore.adapters.clock import FixedClock
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.bootstrap import Portal, build_portal
 from portalcore.settings import Settings
+from tests.databases import demo_sqlite_url
 from tests.fakes.smtp_server import RecordingSmtpServer
 from tests.fakes.twilio_fake import FakeTwilio
 from tests.frontends.conftest import free_port, serving
@@ -31,14 +32,13 @@ MOBILE = "+12125550199"
 @pytest.fixture
 def wired_portal(tmp_path: Path, smtp: RecordingSmtpServer, twilio: FakeTwilio) -> Iterator[tuple[Portal, int]]:
     """The demo clinic with mail over SMTP and texts through the Twilio SDK, chosen by settings alone."""
-    port = free_port()
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'portal.db'}",
+    port, clock = free_port(), FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC))
+    settings = Settings(data_dir=tmp_path, database_url=demo_sqlite_url(tmp_path / "portal.db", clock),
                         base_url=f"http://127.0.0.1:{port}", mail_backend="smtp", smtp_host=smtp.host,
                         smtp_port=smtp.port, smtp_timeout=5.0, sms_backend="twilio",
                         twilio_account_sid=twilio.account_sid, twilio_auth_token=twilio.auth_token,
                         twilio_from="+12125550100", twilio_api_base=twilio.url)
-    portal = build_portal(settings, clock=FixedClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC)))
-    portal.setup.import_clinic(read_clinic_file())
+    portal = build_portal(settings, clock=clock)
     try:
         yield portal, port
     finally:

@@ -14,8 +14,10 @@ from portalcore.bootstrap import Portal, read_clinic_file
 from portalcore.domain.booking import PatientDetails
 from portalcore.domain.errors import InvalidInput, PaymentDeclined, SlotTaken
 from portalcore.domain.outbox import Channel
+from portalcore.domain.timed_events import JobKind, JobState
 from portalcore.services.booking import TimeTaken
 from tests.fakes.memory import RecordingSender
+from tests.fakes.stripe_fake import FakeStripe
 
 NEW_YORK = ZoneInfo("America/New_York")
 TUESDAY = date(2026, 11, 17)  # the demo clock stands on Monday 16 November, 09:00 in New York
@@ -126,6 +128,26 @@ def test_a_declined_card_books_nothing_and_frees_the_time(demo_portal: Portal, s
     assert demo_portal.patients.by_email("nina.patel@example.com") is None
     assert "12:00" in times(demo_portal.booking.availability(["neurotoxin"], "jessica-lin", TUESDAY, TUESDAY))
     assert [e for e in demo_portal.outbox.entries() if e.message.channel is Channel.EMAIL] == []
+
+
+def test_a_card_check_the_provider_could_not_release_is_released_by_the_worker(
+        stripe_portal: Portal, stripe_fake: FakeStripe, sms: RecordingSender) -> None:
+    hold = stripe_portal.booking.hold(["hydrafacial"], "sofia-bianchi", local(TUESDAY, 9))
+    phone = verified_phone(stripe_portal, sms)
+    stripe_fake.fail_next(1, path=r"/cancel$")  # Stripe is down just when the $0.50 check is released
+    done = stripe_portal.checkout.confirm(hold.token, phone, details(), "pm_card_visa", accepted_policy=True)
+    assert done.card is not None and done.deposit_paid.cents == 0  # the card was proven: the booking stands
+    [check] = stripe_fake.of_type("payment_intent")
+    assert (check["amount"], check["status"]) == (50, "requires_capture")  # still held on the patient's card
+    [job] = [line.job for line in stripe_portal.jobs.entries(JobState.PENDING)
+             if line.job.kind is JobKind.RELEASE_AUTHORIZATION]
+    assert job.appointment_id is None and job.data["payment_id"] == check["id"]
+
+    stripe_portal.timed.run_due()
+    assert check["status"] == "canceled"
+    releases = [key for _, path, _, key in stripe_fake.requests if path.endswith("/cancel")]
+    assert releases == [f"booking:{hold.token}:card-check:release"] * 2  # the failed try and the worker's, one key
+    assert [line.job.state for line in stripe_portal.jobs.entries() if line.job.id == job.id] == [JobState.DONE]
 
 
 def test_confirming_needs_the_verified_phone_the_policy_and_a_card(demo_portal: Portal, sms: RecordingSender) -> None:

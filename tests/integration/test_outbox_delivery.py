@@ -12,9 +12,10 @@ import pytest
 
 from portalcore.adapters.clock import FixedClock
 from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
-from portalcore.bootstrap import Portal, build_portal, read_clinic_file
+from portalcore.bootstrap import Portal, build_portal
 from portalcore.domain.outbox import Channel, MessageStatus, OutgoingMessage
 from portalcore.settings import Settings
+from tests.databases import load_demo_clinic
 from tests.fakes.memory import RecordingSender
 from tests.fakes.smtp_server import RecordingSmtpServer
 from tests.fakes.twilio_fake import FakeTwilio
@@ -30,7 +31,7 @@ def wired(settings: Settings, clock: FixedClock, smtp: RecordingSmtpServer, twil
                         twilio_auth_token=twilio.auth_token, twilio_from="+12125550100", twilio_api_base=twilio.url,
                         outbox_max_attempts=6)
     portal = build_portal(real, clock=clock)
-    portal.setup.import_clinic(read_clinic_file())
+    load_demo_clinic(portal)
     try:
         yield portal
     finally:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
 from portalcore.domain.catalog import Service, ServiceCategory, group_by_category
-from portalcore.domain.clock import local_day_bounds, local_to_utc
+from portalcore.domain.clock import exact_local_to_utc, local_day_bounds, local_to_utc
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
 from portalcore.domain.outbox import MessageStatus, RetryPolicy
@@ -86,6 +86,14 @@ def test_local_wall_clock_times_map_to_the_right_utc_instant_across_dst() -> Non
     assert local_to_utc(date(2026, 3, 9), time(9, 0), NEW_YORK) == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
     # 01:30 happens twice on fall-back day: the first (EDT) one is meant
     assert local_to_utc(date(2026, 11, 1), time(1, 30), NEW_YORK) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+
+
+def test_a_chosen_local_time_the_clocks_skip_or_repeat_is_refused_not_guessed() -> None:
+    assert exact_local_to_utc(date(2026, 11, 1), time(2, 30), NEW_YORK) == datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
+    with pytest.raises(InvalidInput, match="2026-03-08 02:30 does not exist in America/New_York"):
+        exact_local_to_utc(date(2026, 3, 8), time(2, 30), NEW_YORK)
+    with pytest.raises(InvalidInput, match="2026-11-01 01:30 happens twice"):
+        exact_local_to_utc(date(2026, 11, 1), time(1, 30), NEW_YORK)
 
 
 def test_retry_delays_grow_and_stop_at_the_cap() -> None:

@@ -1,4 +1,5 @@
-"""The append-only audit log: every read of medical data and every security event."""
+"""The append-only audit log: every read of medical data, every security event, and the changes a patient (or a
+proxy) makes in the portal."""
 
 from __future__ import annotations
 
@@ -24,11 +25,18 @@ SECOND_FACTOR_ADDED = "second_factor_added"
 SECOND_FACTOR_REMOVED = "second_factor_removed"
 PROXY_GRANTED = "proxy_granted"
 PROXY_REVOKED = "proxy_revoked"
+PROXY_ENDED = "proxy_ended"  # reached its last day or the 18th birthday (a timed job)
 SWITCHED_PATIENT = "switched_patient"
+# changes a patient (or their proxy) makes in the portal, so the patient can see who did what for them
+VISIT_MOVED = "visit_moved"
+VISIT_CANCELLED = "visit_cancelled"
+WAITLIST_JOINED = "waitlist_joined"
+WAITLIST_LEFT = "waitlist_left"
 VIEW_PREFIX = "view_"
 VIEW_VISITS = "view_visits"
 VIEW_ACCESS_LOG = "view_access_log"
 VIEW_VISIT_LINK = "view_visit_link"  # a reminder's confirm/cancel link was opened
+VIEW_WAITLIST = "view_waitlist"
 
 # What each action means, in the plain words the patient's "who viewed your record" page shows (the web
 # translates them). An action missing here is shown as its code with spaces.
@@ -49,10 +57,16 @@ PLAIN_WORDS = {
     SECOND_FACTOR_REMOVED: "A second sign-in step was removed",
     PROXY_GRANTED: "Someone was given access to the portal",
     PROXY_REVOKED: "Someone's access to the portal was ended",
+    PROXY_ENDED: "Someone's access to the portal was ended",
     SWITCHED_PATIENT: "Switched to this record",
+    VISIT_MOVED: "A visit was moved",
+    VISIT_CANCELLED: "A visit was cancelled",
+    WAITLIST_JOINED: "Joined the waitlist",
+    WAITLIST_LEFT: "Left the waitlist",
     VIEW_VISITS: "Viewed the visits",
     VIEW_ACCESS_LOG: "Viewed who looked at the record",
     VIEW_VISIT_LINK: "A visit was opened from a reminder link",
+    VIEW_WAITLIST: "Viewed the waitlist",
 }
 
 

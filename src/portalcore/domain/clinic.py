@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 import attrs
 
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.quiet_hours import QuietHours
 from portalcore.domain.timed_events import VisitTiming, reminder_offsets
 
 
@@ -29,6 +31,20 @@ def _reminder_texts(_inst: object, _attribute: attrs.Attribute, value: tuple[str
         reminder_offsets(value)
     except InvalidInput as error:
         raise ValueError(f"reminders: {error}") from None
+
+
+def _quiet_texts(value: Any) -> tuple[str, ...] | None:
+    # TOML cannot write None: [] (or false) switches quiet hours off
+    if not value:
+        return None
+    return tuple(str(part) for part in value) if isinstance(value, (list, tuple)) else (str(value),)
+
+
+def _quiet_hours(_inst: object, _attribute: attrs.Attribute, value: tuple[str, ...] | None) -> None:
+    try:
+        QuietHours.parse(value)
+    except InvalidInput as error:
+        raise ValueError(str(error)) from None
 
 
 def _password_length(_inst: object, _attribute: attrs.Attribute, value: int | None) -> None:
@@ -91,16 +107,23 @@ class ClinicSettings:
     # hours before), post-treatment instructions emailed when the visit ends, an optional review request
     reminders: tuple[str, ...] = attrs.field(default=("2d", "2h"), converter=tuple, validator=_reminder_texts)
     reminder_sms: bool = True
+    # no reminder goes out between these local times: one due then goes the evening before (None: any time)
+    quiet_hours: tuple[str, str] | None = attrs.field(default=("21:00", "08:00"), converter=_quiet_texts,
+                                                      validator=_quiet_hours)
     post_instructions_delay_minutes: int = attrs.field(default=0, validator=_non_negative)
     review_request_hours: int = attrs.field(default=0, validator=_non_negative)  # 0: no review request
     waitlist_offer_minutes: int = attrs.field(default=120, validator=attrs.validators.ge(5))  # how long an offer holds
 
     @property
     def visit_timing(self) -> VisitTiming:
-        return VisitTiming(reminders=reminder_offsets(self.reminders),
+        return VisitTiming(reminders=reminder_offsets(self.reminders), quiet_hours=self.quiet,
                            post_instructions_delay=timedelta(minutes=self.post_instructions_delay_minutes),
                            review_after=timedelta(hours=self.review_request_hours) if self.review_request_hours
                            else None)
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
 
 
 @attrs.frozen

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from portalcore.domain.errors import InvalidInput
+
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants at which ``day`` starts and ends in ``zone``; 23 or 25 hours long on DST days."""
@@ -18,3 +20,17 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     time means its first occurrence, and a time skipped by spring-forward is read with the offset before the
     gap (02:30 on spring-forward day in New York becomes 03:30 EDT)."""
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def exact_local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A wall-clock time a person chose, as UTC; unlike ``local_to_utc`` it never guesses. Raises ``InvalidInput``
+    for a time that happens twice that day (the hour the clocks go back) or never (the hour they skip)."""
+    first = datetime.combine(day, at.replace(fold=0), tzinfo=zone)
+    second = datetime.combine(day, at.replace(fold=1), tzinfo=zone)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    shown = f"{day.isoformat()} {at:%H:%M}"
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == first.replace(tzinfo=None):
+        raise InvalidInput(f"{shown} happens twice in {zone.key} (the clocks go back that night); "
+                           "please choose a time outside that hour.")
+    raise InvalidInput(f"{shown} does not exist in {zone.key} (the clocks skip that hour); please choose another time.")

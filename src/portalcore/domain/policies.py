@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.booking import VisitPlan
@@ -36,6 +36,26 @@ def cancellation_fee(policy: CancellationPolicy, price: Money, start_at: datetim
     if hours_left < policy.window_hours:
         return policy.fee
     return Money.zero(price.currency)
+
+
+CALL_TO_CANCEL = "Please call the clinic to cancel this visit."
+CALL_TO_MOVE = "Please call the clinic to move this visit."
+TOO_CLOSE_TO_MOVE = "This visit is too close to move online. Please call the clinic."
+
+
+def why_patient_may_not_move(settings: ClinicSettings, start_at: datetime, now: datetime) -> str | None:
+    """Why a patient may not move a visit starting at ``start_at`` online, or None when they may: the clinic
+    must allow it, and a move inside the cancellation window goes through the front desk."""
+    if not settings.patients_may_reschedule:
+        return CALL_TO_MOVE
+    if start_at - now < timedelta(hours=settings.cancellation.window_hours):
+        return TOO_CLOSE_TO_MOVE
+    return None
+
+
+def why_patient_may_not_cancel(settings: ClinicSettings) -> str | None:
+    """Why a patient may not cancel online (the fee is another matter), or None when they may."""
+    return None if settings.patients_may_cancel else CALL_TO_CANCEL
 
 
 def check_prior_visits(services: Sequence[Service], history: Sequence[Appointment], catalog: dict[str, Service],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,14 @@ class ProxyGrant:
         if self.revoked_at is not None or (self.expires_at is not None and now >= self.expires_at):
             return False
         return not (self.until_majority and birth_date is not None and now >= majority_at(birth_date, zone))
+
+    def ends_at(self, birth_date: date | None, zone: ZoneInfo) -> datetime | None:
+        """When the access runs out by itself (UTC): after its last day or, over a minor, at their 18th
+        birthday, whichever comes first; None when it has no end."""
+        ends = [self.expires_at] if self.expires_at is not None else []
+        if self.until_majority and birth_date is not None:
+            ends.append(majority_at(birth_date, zone).astimezone(UTC))
+        return min(ends, default=None)
 
     def allows(self, area: Area) -> bool:
         return area in _SCOPE_AREAS[self.scope]

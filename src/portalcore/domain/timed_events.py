@@ -17,6 +17,7 @@ import attrs
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.errors import InvalidInput
+from portalcore.domain.quiet_hours import QuietHours, fit_reminders
 
 _OFFSET = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$", re.IGNORECASE)
 
@@ -25,6 +26,9 @@ class JobKind(str, Enum):
     VISIT_REMINDER = "visit_reminder"
     POST_INSTRUCTIONS = "post_instructions"  # emailed when the visit ends (+ the clinic's delay)
     VISIT_REVIEW = "visit_review"  # "how was your visit?"
+    RELEASE_AUTHORIZATION = "release_authorization"  # a card check whose release failed; no visit
+    PROXY_ACCESS_ENDED = "proxy_access_ended"  # a carer's access reached its end; no visit
+    INVITATION_REMINDER = "invitation_reminder"  # an unused portal invitation expires tomorrow; no visit
 
 
 class JobState(str, Enum):
@@ -100,6 +104,7 @@ class VisitTiming:
     reminders: tuple[ReminderOffset, ...] = ()
     post_instructions_delay: timedelta = timedelta(0)
     review_after: timedelta | None = None  # None: no "how was your visit" message
+    quiet_hours: QuietHours | None = None  # reminders due then go out the evening before
 
 
 def visit_key(visit: Appointment) -> str:
@@ -109,20 +114,29 @@ def visit_key(visit: Appointment) -> str:
 
 def plan_visit_jobs(visit: Appointment, timing: VisitTiming, zone: ZoneInfo, now: datetime, *,
                     has_post_instructions: bool) -> list[TimedJob]:
-    """The jobs a booked visit needs from ``now`` on. A reminder whose time has already passed (a visit
-    booked at short notice) is left out rather than sent late."""
+    """The jobs a booked visit needs from ``now`` on. Reminders keep out of the clinic's quiet hours
+    (``quiet_hours.fit_reminders``); one whose time has already passed (a visit booked at short notice) is
+    left out rather than sent late."""
     if visit.id is None or visit.status is not AppointmentStatus.BOOKED:
         return []
     key = visit_key(visit)
-    jobs = [TimedJob(JobKind.VISIT_REMINDER, f"{key}:reminder:{offset.label}", offset.due(visit.start_at, zone),
-                     visit.id, {"offset": offset.label})
-            for offset in timing.reminders if offset.due(visit.start_at, zone) > now]
+    dues = fit_reminders([(offset, offset.due(visit.start_at, zone)) for offset in timing.reminders],
+                         timing.quiet_hours, zone)
+    jobs = [TimedJob(JobKind.VISIT_REMINDER, f"{key}:reminder:{offset.label}", due, visit.id, {"offset": offset.label})
+            for offset, due in dues if due > now]
     if has_post_instructions:
         jobs.append(TimedJob(JobKind.POST_INSTRUCTIONS, f"{key}:post-instructions",
                              visit.end_at + timing.post_instructions_delay, visit.id))
     if timing.review_after is not None:
         jobs.append(TimedJob(JobKind.VISIT_REVIEW, f"{key}:review", visit.end_at + timing.review_after, visit.id))
     return jobs
+
+
+def release_job(payment_id: str, idempotency_key: str, now: datetime) -> TimedJob:
+    """A card-check authorization to release as soon as the provider answers, always with the same key, so the
+    hold never stays on the patient's card and retrying never does anything twice."""
+    return TimedJob(JobKind.RELEASE_AUTHORIZATION, f"release:{idempotency_key}", now,
+                    data={"payment_id": payment_id, "idempotency_key": idempotency_key})
 
 
 def still_wanted(job: TimedJob, visit: Appointment | None, now: datetime) -> bool:

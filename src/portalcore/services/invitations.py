@@ -12,6 +12,7 @@ from portalcore.domain.access import AccessLink, Account, LinkPurpose
 from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.domain.patients import Patient, normalize_email, plausible_birth_date
 from portalcore.ports import UnitOfWork
+from portalcore.services.access_jobs import schedule_invitation_reminder
 from portalcore.services.access_kit import AccessKit, Actor, stamp
 from portalcore.services.contact import check_email, check_mobile
 
@@ -203,8 +204,10 @@ class InvitationService:
 
     # -- parts
     def queue_invite(self, uow: UnitOfWork, patient: Patient, *, by_email: bool, by_sms: bool,
-                     actor: Actor) -> list[str]:
-        """Queues the invitation in the caller's transaction (a booking, a new patient); returns the outbox keys."""
+                     actor: Actor, reminder: bool = False) -> list[str]:
+        """Queues the invitation in the caller's transaction (a booking, a new patient); returns the outbox keys.
+        A reminder is scheduled for the day before it expires; with ``reminder`` this is that reminder (worded
+        as one, and not reminded again, see ``AccessJobs.remind_invitation``)."""
         if by_email and not patient.email:
             raise InvalidInput(f"{patient.full_name} has no email address; add one or send the invitation by SMS.")
         if by_sms and not patient.mobile:
@@ -214,12 +217,14 @@ class InvitationService:
         now = self._kit.clock.now()
         uow.access.revoke_links(LinkPurpose.INVITE, now, patient_id=patient.id)
         token, token_hash = self._kit.new_token()
-        uow.access.add_link(AccessLink(purpose=LinkPurpose.INVITE, token_hash=token_hash, patient_id=patient.id,
-                                       email=patient.email, expires_at=now + self._kit.policy.invite_ttl), now)
+        invitation = AccessLink(purpose=LinkPurpose.INVITE, token_hash=token_hash, patient_id=patient.id,
+                                email=patient.email, expires_at=now + self._kit.policy.invite_ttl)
+        uow.access.add_link(invitation, now)
         link, keys = self._kit.url(f"/access/invite/{token}"), []
         language = patient.language
         if by_email:
-            keys.append(self._kit.email(uow, "welcome", to=patient.email, language=language,
+            keys.append(self._kit.email(uow, "invitation_reminder" if reminder else "welcome", to=patient.email,
+                                        language=language,
                                         key=f"invite:{token_hash[:16]}:email",
                                         context={"patient_name": patient.first_name, "link": link}))
         if by_sms:
@@ -227,8 +232,11 @@ class InvitationService:
                                       key=f"invite:{token_hash[:16]}:sms",
                                       context={"patient_name": patient.first_name, "email_sent": by_email,
                                                "link": "" if by_email else link}))
-        self._kit.audit(uow, audit.INVITED, actor, patient_id=patient.id,
-                        channels=[c for c, on in (("email", by_email), ("sms", by_sms)) if on])
+        channels = [c for c, on in (("email", by_email), ("sms", by_sms)) if on]
+        if not reminder:
+            schedule_invitation_reminder(uow, invitation, channels, now)
+        self._kit.audit(uow, audit.INVITED, actor, patient_id=patient.id, channels=channels,
+                        **({"reminder": True} if reminder else {}))
         return keys
 
     def _account_for(self, uow: UnitOfWork, patient: Patient, email: str, password_hash: str) -> Account:

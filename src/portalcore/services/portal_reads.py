@@ -19,6 +19,7 @@ from portalcore.domain.audit import AuditEvent
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.policies import why_patient_may_not_cancel, why_patient_may_not_move
 from portalcore.domain.proxies import Area
 from portalcore.ports import Clock, UnitOfWork
 from portalcore.services.catalog import require_clinic
@@ -44,6 +45,9 @@ class VisitView:
     status: AppointmentStatus
     price: Money
     deposit_paid: Money
+    id: int = 0
+    may_move: bool = False  # booked, not begun, and the clinic lets patients move it online now
+    may_cancel: bool = False  # booked, not begun, and the clinic lets patients cancel online
 
 
 @attrs.frozen
@@ -95,7 +99,7 @@ class PatientPortalService:
         now = self._clock.now()
         with self._reads.open(session, Area.VISITS, audit.VIEW_VISITS, ip=ip) as record:
             clinic = require_clinic(record.uow.clinic.get())
-            views = _VisitViews(record.uow, clinic, record.access.patient_id)
+            views = VisitViews(record.uow, clinic, record.access.patient_id, now)
             visits = [views.view(v) for v in record.uow.appointments.for_patient(record.access.patient_id)]
             name = _patient_name(record)
         upcoming = sorted((v for v in visits if v.end_at > now), key=lambda v: v.start_at)
@@ -125,11 +129,12 @@ class PatientPortalService:
         return AccessLog(name, record.access.as_proxy, clinic.time_zone, entries, page, len(events) > per_page)
 
 
-class _VisitViews:
+class VisitViews:
     """Display names of the catalog and the patient's deposits, loaded once per read rather than once per visit."""
 
-    def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int) -> None:
+    def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int, now: datetime) -> None:
         self._zone, self._currency = ZoneInfo(clinic.time_zone), clinic.currency
+        self._settings, self._now = clinic.settings, now
         self._deposits: dict[int | None, int] = {}
         for payment in uow.bookings.patient_payments(patient_id):  # one query, not one per visit
             if payment.kind == "deposit" and payment.status in PAID:
@@ -141,6 +146,7 @@ class _VisitViews:
 
     def view(self, visit: Appointment) -> VisitView:
         place = self._locations.get(visit.location)
+        changeable = visit.status is AppointmentStatus.BOOKED and visit.start_at > self._now
         return VisitView(
             reference=visit.reference, start_at=visit.start_at.astimezone(self._zone),
             end_at=visit.end_at.astimezone(self._zone),
@@ -148,7 +154,9 @@ class _VisitViews:
             provider=self._providers.get(visit.provider, visit.provider),
             location=place.name if place else visit.location, location_address=place.address if place else "",
             status=visit.status, price=Money(visit.price_cents, self._currency),
-            deposit_paid=Money(self._deposits.get(visit.id, 0), self._currency))
+            deposit_paid=Money(self._deposits.get(visit.id, 0), self._currency), id=visit.id or 0,
+            may_move=changeable and why_patient_may_not_move(self._settings, visit.start_at, self._now) is None,
+            may_cancel=changeable and why_patient_may_not_cancel(self._settings) is None)
 
 
 def _patient_name(record: OpenRecord) -> str:

@@ -13,6 +13,7 @@ from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFoun
 from portalcore.domain.patients import Patient, normalize_email
 from portalcore.domain.proxies import Area, ProxyGrant, ProxyScope, is_minor
 from portalcore.ports import UnitOfWork
+from portalcore.services.access_jobs import cancel_grant_jobs, schedule_grant_end
 from portalcore.services.access_kit import AccessKit, Actor, load_account
 from portalcore.services.contact import check_email
 from portalcore.services.grants import clinic_zone, live_grants
@@ -85,6 +86,7 @@ class ProxyService:
                 account_id=account.id or 0, patient_id=patient_id, scope=scope, relationship=relationship.strip(),
                 expires_at=expires_at, until_majority=is_minor(patient.date_of_birth, now, zone),
                 granted_by=actor.label), now)
+            schedule_grant_end(uow, grant, patient.date_of_birth, zone, now)
             key = self._kit.email(uow, "proxy_granted", to=account.email, language=account.language,
                                   key=f"proxy:{grant.id}:granted",
                                   context={"name": account.first_name, "patient_name": patient.full_name,
@@ -96,21 +98,29 @@ class ProxyService:
         return grant
 
     def revoke(self, grant_id: int, *, actor: Actor = Actor.front_desk(), patient_id: int | None = None) -> None:
-        """Ends a grant at once. With ``patient_id`` (a patient revoking from their settings) the grant must be
-        over that patient. Raises ``NotFound``."""
+        """Ends a grant at once (and the job that would have closed it at its end). With ``patient_id`` (a
+        patient revoking from their settings) the grant must be over that patient. Raises ``NotFound``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
             grant = self._grant(uow, grant_id, patient_id)
             if grant.revoked_at is None:
                 uow.access.save_grant(attrs.evolve(grant, revoked_at=now, revoked_by=actor.label))
+                cancel_grant_jobs(uow, grant_id, now)
                 self._kit.audit(uow, audit.PROXY_REVOKED, actor, patient_id=grant.patient_id, grant=grant_id)
             uow.commit()
 
     def renew(self, grant_id: int, *, expires_at: datetime | None, actor: Actor = Actor.front_desk()) -> None:
-        """Keeps a grant over a patient who turned (or will turn) 18, with their consent."""
+        """Keeps a grant over a patient who turned (or will turn) 18, with their consent; the end it then has
+        (``expires_at``, or none) replaces the one planned."""
+        now = self._kit.clock.now()
         with self._kit.uow() as uow:
             grant = self._grant(uow, grant_id, None)
-            uow.access.save_grant(attrs.evolve(grant, until_majority=False, expires_at=expires_at))
+            renewed = attrs.evolve(grant, until_majority=False, expires_at=expires_at)
+            uow.access.save_grant(renewed)
+            zone = clinic_zone(uow)
+            if renewed.ends_at(None, zone) != grant.ends_at(_patient(uow, grant.patient_id).date_of_birth, zone):
+                cancel_grant_jobs(uow, grant_id, now)
+                schedule_grant_end(uow, renewed, None, zone, now)
             self._kit.audit(uow, audit.PROXY_GRANTED, actor, patient_id=grant.patient_id, grant=grant_id,
                             renewed=True)
             uow.commit()

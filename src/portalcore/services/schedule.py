@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
-from portalcore.domain.clock import local_day_bounds
+from portalcore.domain.clock import exact_local_to_utc, local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
@@ -39,6 +40,21 @@ class ScheduleService:
         with self._uow(readonly=True) as uow:
             zone = ZoneInfo(require_clinic(uow.clinic.get()).time_zone)
         return self._clock.now().astimezone(zone).date()
+
+    def clinic_time(self, text: str) -> datetime:
+        """A date and time typed as ``YYYY-MM-DD HH:MM`` on the clinic's clock, as UTC. Raises ``InvalidInput``
+        for another shape, or for a time the clocks skip or pass twice that day (never a guess)."""
+        found = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})\s*", text)
+        try:
+            if found is None:
+                raise ValueError(text)
+            day, at = date.fromisoformat(found[1]), time(int(found[2]), int(found[3]))
+        except ValueError:
+            raise InvalidInput(f"{text.strip()!r} is not a date and time; use YYYY-MM-DD HH:MM on the clinic's "
+                               "clock, e.g. 2026-11-20 14:30.") from None
+        with self._uow(readonly=True) as uow:
+            zone = ZoneInfo(require_clinic(uow.clinic.get()).time_zone)
+        return exact_local_to_utc(day, at, zone)
 
     def day(self, day: date, location: str | None = None) -> list[ScheduleRow]:
         """Every visit that starts on ``day`` (clinic local), in start order, cancelled ones included."""

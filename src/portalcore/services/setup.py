@@ -15,7 +15,7 @@ import attrs
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
 from portalcore.domain.catalog import FormKind, FormTemplate, Service, ServiceCategory
-from portalcore.domain.clinic import CancellationPolicy, Clinic, ClinicSettings, FeeTier, Location, ProviderChoice
+from portalcore.domain.clinic import Clinic, ClinicSettings, Location
 from portalcore.domain.clock import local_to_utc
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
@@ -23,6 +23,7 @@ from portalcore.domain.patients import Patient
 from portalcore.domain.providers import Break, Provider, WorkingHours
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
+from portalcore.services.clinic_settings import changed, parse_settings, read_value
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,28 +59,14 @@ def _time(value: Any, where: str) -> time:
 
 def parse_clinic(data: Mapping[str, Any]) -> Clinic:
     raw = _get(data, "clinic", "clinic file")
-    settings = dict(raw.get("settings", {}))
-    cancellation = settings.pop("cancellation", {})
     currency = raw.get("currency", "USD")
-    for name in ("card_check", "no_show_deposit"):
-        if f"{name}_cents" in settings:
-            settings[name] = Money(int(settings.pop(f"{name}_cents")), currency)
     try:
         ZoneInfo(_get(raw, "time_zone", "[clinic]"))
-        clinic_settings = ClinicSettings(
-            **{k: v for k, v in settings.items() if k != "provider_choice"},
-            provider_choice=ProviderChoice(settings.get("provider_choice", "named_or_first_available")),
-            cancellation=CancellationPolicy(
-                window_hours=cancellation.get("window_hours", 24),
-                fee=Money(cancellation.get("fee_cents", 0), currency), text=cancellation.get("text", ""),
-                tiers=tuple(sorted(FeeTier(t["hours_before"], t["percent"]) for t in cancellation.get("tiers", [])))))
     except ZoneInfoNotFoundError:
         raise InvalidInput(f"[clinic]: unknown time zone {raw['time_zone']!r}") from None
-    except (TypeError, ValueError, KeyError) as error:
-        raise InvalidInput(f"[clinic.settings]: {error}") from None
     return Clinic(slug=_get(raw, "slug", "[clinic]"), name=_get(raw, "name", "[clinic]"), time_zone=raw["time_zone"],
                   currency=currency, language=raw.get("language", "en"), email=raw.get("email", ""),
-                  phone=raw.get("phone", ""), settings=clinic_settings)
+                  phone=raw.get("phone", ""), settings=parse_settings(raw.get("settings", {}), currency))
 
 
 def parse_provider(raw: Mapping[str, Any], index: int) -> Provider:
@@ -162,6 +149,21 @@ class SetupService:
         """Replaces the clinic's settings (the admin's switches); raises ``NotFound`` before setup."""
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
+            saved = uow.clinic.save(attrs.evolve(clinic, settings=settings))
+            uow.commit()
+        return saved
+
+    def change_settings(self, changes: Mapping[str, str]) -> Clinic:
+        """Changes some of the clinic's settings, named and written as in a clinic file
+        (``min_notice_minutes`` = ``60``, ``cancellation.fee_cents`` = ``2500``), all or none. Visits already
+        booked keep the reminders planned for them. Raises ``InvalidInput`` (unknown name, wrong kind of value,
+        a value the clinic file would refuse) or ``NotFound`` before setup."""
+        if not changes:
+            raise InvalidInput("Name at least one setting to change, like min_notice_minutes=60.")
+        typed = {name: read_value(name, text) for name, text in changes.items()}
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            settings = changed(clinic.settings, typed, clinic.currency)
             saved = uow.clinic.save(attrs.evolve(clinic, settings=settings))
             uow.commit()
         return saved

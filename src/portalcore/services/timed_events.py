@@ -7,7 +7,7 @@ messages are queued exactly once however many workers run and however often one 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ import attrs
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.catalog import FormKind
 from portalcore.domain.clinic import Clinic
+from portalcore.domain.errors import ConfigurationError, Conflict, NotFound
 from portalcore.domain.outbox import MessageStatus, RetryPolicy
 from portalcore.domain.patients import Patient
 from portalcore.domain.timed_events import JobKind, JobState, TimedJob, plan_visit_jobs, still_wanted
-from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.visit_links import VisitLinks
@@ -63,8 +64,11 @@ class TimedJobRunner:
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, composer: MessageComposer, links: VisitLinks, *,
                  retry: RetryPolicy = RetryPolicy(), batch_size: int = 50,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(minutes=5), payments: PaymentGateway | None = None,
+                 without_visit: Mapping[JobKind, Callable[[UnitOfWork, TimedJob], int]] | None = None) -> None:
         self._uow, self._clock, self._composer, self._links = uow, clock, composer, links
+        self._without_visit = dict(without_visit or {})  # e.g. access jobs (services/access_jobs.py)
+        self._payments = payments
         self._retry, self._batch, self._lease = retry, batch_size, lease
         self._handlers: dict[JobKind, Handler] = {JobKind.VISIT_REMINDER: self._reminder,
                                                   JobKind.POST_INSTRUCTIONS: self._aftercare,
@@ -85,10 +89,12 @@ class TimedJobRunner:
     def _run(self, job: TimedJob) -> str:
         assert job.id is not None
         try:
+            # the payment provider is called before the job's transaction, never inside it
+            released = self._release(job) if job.kind is JobKind.RELEASE_AUTHORIZATION else None
             with self._uow() as uow:
                 if not uow.jobs.still_running(job.id):
                     return "skipped"  # cancelled by a move or cancellation while it was claimed
-                queued = self._work(uow, job)
+                queued = released if released is not None else self._work(uow, job)
                 uow.jobs.finish(job.id, self._clock.now())
                 uow.commit()
             return "done" if queued else "skipped"
@@ -103,6 +109,8 @@ class TimedJobRunner:
             return "dead" if dead else "retrying"
 
     def _work(self, uow: UnitOfWork, job: TimedJob) -> int:
+        if job.kind in self._without_visit:
+            return self._without_visit[job.kind](uow, job)
         visit = uow.appointments.get(job.appointment_id) if job.appointment_id is not None else None
         if visit is None or not still_wanted(job, visit, self._clock.now()):
             return 0
@@ -110,6 +118,17 @@ class TimedJobRunner:
         if patient is None:
             return 0
         return self._handlers[job.kind](uow, require_clinic(uow.clinic.get()), patient, visit, job)
+
+    def _release(self, job: TimedJob) -> int:
+        """Releases a card check the booking could not release; the same key each time, so a release that went
+        through unseen is answered, not repeated. One that is no longer held (released, expired) is done."""
+        if self._payments is None:
+            raise ConfigurationError("The worker has no payment gateway to release a card check with.")
+        try:
+            self._payments.cancel(job.data["payment_id"], idempotency_key=job.data["idempotency_key"])
+        except Conflict:
+            return 0
+        return 1
 
     def _reminder(self, uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment, job: TimedJob) -> int:
         assert visit.id is not None
@@ -146,11 +165,19 @@ class TimedJobRunner:
             context=visit_context(uow, clinic, patient, visit), key=f"{job.key}:email"), self._clock.now()))
 
 
-class TimedJobService:
-    """What the admin sees of the timed jobs."""
+@attrs.frozen
+class JobLine:
+    """One timed job as the admin sees it: when it falls due on the clinic's clock."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    job: TimedJob
+    due_local: datetime
+
+
+class TimedJobService:
+    """What the admin sees of the timed jobs, and the second chance they give one that failed too often."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
 
     def for_visit(self, appointment_id: int) -> list[TimedJob]:
         with self._uow(readonly=True) as uow:
@@ -159,6 +186,28 @@ class TimedJobService:
     def counts(self) -> dict[JobState, int]:
         with self._uow(readonly=True) as uow:
             return uow.jobs.counts()
+
+    def entries(self, state: JobState | None = None, appointment_id: int | None = None,
+                limit: int = 200) -> list[JobLine]:
+        """Jobs in ``state`` and/or of one visit, the soonest due first, with their due time in clinic time."""
+        with self._uow(readonly=True) as uow:
+            zone = ZoneInfo(require_clinic(uow.clinic.get()).time_zone)
+            return [JobLine(job, job.due_at.astimezone(zone))
+                    for job in uow.jobs.entries(state, appointment_id, limit)]
+
+    def retry(self, job_id: int) -> TimedJob:
+        """Gives a dead job (one that failed too often) a fresh series of tries, starting at the worker's next
+        round. Raises ``NotFound`` and ``Conflict`` (the job is not dead)."""
+        with self._uow() as uow:
+            job = uow.jobs.get(job_id)
+            if job is None:
+                raise NotFound(f"There is no timed job {job_id}.")
+            if not uow.jobs.retry(job_id, self._clock.now()):
+                raise Conflict(f"Job {job_id} is {job.state.value}; only a dead job can be retried.")
+            retried = uow.jobs.get(job_id)
+            uow.commit()
+        assert retried is not None
+        return retried
 
 
 def _visit_form_slugs(uow: UnitOfWork, visit: Appointment) -> list[str]:

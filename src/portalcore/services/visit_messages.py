@@ -11,8 +11,10 @@ from babel.dates import format_datetime
 
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.clinic import Clinic
+from portalcore.domain.outbox import Attachment
 from portalcore.domain.patients import Patient
 from portalcore.ports import UnitOfWork
+from portalcore.services.calendar import visit_ics
 from portalcore.services.delivery import MessageComposer
 
 WHEN_FORMAT = "EEEE d MMMM y, h:mm a"
@@ -52,12 +54,25 @@ def time_context(uow: UnitOfWork, clinic: Clinic, patient: Patient, *, services:
 
 def queue_confirmation(uow: UnitOfWork, composer: MessageComposer, clinic: Clinic, patient: Patient,
                        visit: Appointment, *, manage_link: str, now: datetime) -> None:
-    """The booking confirmation by email and SMS, queued in the booking's own transaction."""
+    """The booking confirmation by email (with the visit as an .ics file) and SMS, queued in the booking's own
+    transaction. Every booking (online, waitlist, front desk) is confirmed here, with the same outbox keys."""
     context = visit_context(uow, clinic, patient, visit) | {"manage_link": manage_link}
     language = patient_language(patient, clinic)
     if patient.email:
         uow.outbox.add(composer.email("appointment_confirmation", to=patient.email, language=language,
-                                      context=context, key=f"appointment:{visit.id}:confirmation:email"), now)
+                                      context=context, key=f"appointment:{visit.id}:confirmation:email",
+                                      attachments=(_calendar(uow, clinic, visit, context, now),)), now)
     if patient.mobile:
         uow.outbox.add(composer.sms("appointment_confirmation_sms", to=patient.mobile, language=language,
                                     context=context, key=f"appointment:{visit.id}:confirmation:sms"), now)
+
+
+def _calendar(uow: UnitOfWork, clinic: Clinic, visit: Appointment, context: dict[str, Any],
+              now: datetime) -> Attachment:
+    place = {loc.slug: loc for loc in uow.catalog.locations()}.get(visit.location)
+    # a front-desk booking has no public reference; its id keeps the calendar entry's UID stable all the same
+    return visit_ics(reference=visit.reference or f"appointment-{visit.id}", start_at=visit.start_at,
+                     end_at=visit.end_at, now=now, summary=f"{', '.join(context['services'])} at {clinic.name}",
+                     location=f"{place.name}, {place.address}" if place else visit.location,
+                     description=f"With {context['provider_name']}. Manage your visit: {context['manage_link']}",
+                     organizer_email=clinic.email)

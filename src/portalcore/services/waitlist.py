@@ -13,17 +13,22 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from portalcore.domain.appointments import Appointment
+from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import open_slots
+from portalcore.domain.booking import CardOnFile
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import Conflict, InvalidInput, NotFound, SlotTaken
+from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient
 from portalcore.domain.waitlist import (
     ANY_PROVIDER, OFFERS_PER_FREED_TIME, EntryState, OfferState, WaitlistEntry, WaitlistOffer,
 )
-from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking import load_plan
+from portalcore.services.card_step import CardStep, CardTaken, Quote, quote_for
 from portalcore.services.catalog import require_clinic
+from portalcore.services.checkout import Confirmation
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.timed_events import schedule_visit
 from portalcore.services.visit_messages import patient_language, queue_confirmation, time_context
@@ -115,14 +120,25 @@ def _tell(uow: UnitOfWork, kit: WaitlistKit, clinic: Clinic, patient: Patient, o
                                         key=f"waitlist-offer:{offer.id}:{template}:sms"), now)
 
 
+@attrs.frozen
+class OfferTerms:
+    """An offer and what accepting it asks: the same deposit, card and policy as an online booking."""
+
+    offer: WaitlistOffer
+    quote: Quote
+    cards: tuple[CardOnFile, ...]  # on the patient's file, usable with this clinic's payment gateway
+
+
 class WaitlistService:
-    def __init__(self, uow: UnitOfWorkFactory, kit: WaitlistKit) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, kit: WaitlistKit, payments: PaymentGateway) -> None:
         self._uow, self._kit = uow, kit
+        self._cards = CardStep(uow, kit.clock, payments)
 
     def join(self, patient_id: int, services: Sequence[str], provider: str, first_day: date,
-             last_day: date) -> WaitlistEntry:
+             last_day: date, *, audit_event: AuditEvent | None = None) -> WaitlistEntry:
         """Puts a patient on the waitlist for a visit (``provider`` a slug or "any") on clinic-local days
-        ``first_day``..``last_day``. Raises ``NotFound`` or ``InvalidInput``."""
+        ``first_day``..``last_day``; ``audit_event`` (who did it in the portal) is written with it.
+        Raises ``NotFound`` or ``InvalidInput``."""
         now = self._kit.clock.now()
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
@@ -136,16 +152,21 @@ class WaitlistService:
             entry = uow.waitlist.add_entry(WaitlistEntry(patient_id=patient_id, services=tuple(services),
                                                          provider=provider, first_day=first_day,
                                                          last_day=last_day), now)
+            if audit_event is not None:
+                uow.access.record(attrs.evolve(audit_event, detail={**audit_event.detail, "entry_id": entry.id}))
             uow.commit()
         return entry
 
-    def leave(self, entry_id: int, *, patient_id: int | None = None) -> None:
-        """Takes an entry off the waitlist (only the patient's own, when ``patient_id`` is given)."""
+    def leave(self, entry_id: int, *, patient_id: int | None = None, audit_event: AuditEvent | None = None) -> None:
+        """Takes an entry off the waitlist (only the patient's own, when ``patient_id`` is given); ``audit_event``
+        (who did it in the portal) is written with it. Raises ``NotFound``."""
         with self._uow() as uow:
             entry = uow.waitlist.entry(entry_id)
             if entry is None or (patient_id is not None and entry.patient_id != patient_id):
                 raise NotFound("There is no such waitlist entry.")
             uow.waitlist.set_entry_state(entry_id, EntryState.LEFT)
+            if audit_event is not None:
+                uow.access.record(audit_event)
             uow.commit()
 
     def entries(self, patient_id: int) -> list[WaitlistEntry]:
@@ -155,36 +176,83 @@ class WaitlistService:
     def offer(self, token: str) -> WaitlistOffer:
         """The offer a link names; raises ``InvalidInput`` for an unknown link."""
         with self._uow(readonly=True) as uow:
-            found = uow.waitlist.offer_by_token(self._kit.digest(token))
+            return self._find(uow, token)
+
+    def terms(self, token: str) -> OfferTerms:
+        """What accepting the offer will ask, as an online booking would, and the cards on file the patient may
+        use; raises ``InvalidInput`` for an unknown link."""
+        with self._uow(readonly=True) as uow:
+            offer = self._find(uow, token)
+            clinic = require_clinic(uow.clinic.get())
+            return OfferTerms(offer, self._quote(uow, clinic, offer),
+                              tuple(self._cards.usable(uow.bookings.cards(offer.patient_id))))
+
+    def accept(self, token: str, payment_method: str = "", accepted_policy: bool = False) -> Confirmation:
+        """Books the offered time for the patient, if it is still free, with the clinic's payment step: the policy
+        accepted and a card (new, or one on file) when a deposit or late-cancellation fee applies, the deposit
+        charged or the card checked before booking. The first to accept wins; a deposit taken from someone who
+        lost the race is refunded, and the others with an open offer for that time are told it is gone. A
+        declined card books nothing and leaves the offer open.
+        Raises ``OfferGone``, ``InvalidInput``, ``PaymentDeclined`` or ``PaymentUnavailable``."""
+        now = self._kit.clock.now()
+        with self._uow(readonly=True) as uow:
+            offer = self._find(uow, token)
+            if not offer.open(now):
+                raise OfferGone(GONE)
+            clinic = require_clinic(uow.clinic.get())
+            terms = self._quote(uow, clinic, offer)
+            patient = uow.patients.get(offer.patient_id)
+            cards = uow.bookings.cards(offer.patient_id)
+        if patient is None:
+            raise InvalidInput(BAD_OFFER)
+        terms.check(payment_method, accepted_policy)
+        taken = None
+        if terms.card_required:
+            # from the offer and the card given: a double click charges once, another card after a decline is new
+            card_digest = hashlib.sha256(payment_method.encode()).hexdigest()[:12]
+            taken = self._cards.take(f"waitlist:{offer.token_hash[:32]}:{card_digest}", terms, email=patient.email,
+                                     name=f"{patient.first_name} {patient.last_name}",
+                                     payment_method=payment_method, on_file=cards)
+        try:
+            visit, card = self._book(offer, taken)
+        except OfferGone:
+            self._cards.give_back(taken)
+            raise
+        return Confirmation(reference=visit.reference, appointment=visit, patient=patient,
+                            deposit_paid=taken.deposit_paid if taken else Money(0), card=card,
+                            simulated_payment=bool(taken and taken.payment.simulated))
+
+    def _find(self, uow: UnitOfWork, token: str) -> WaitlistOffer:
+        found = uow.waitlist.offer_by_token(self._kit.digest(token))
         if found is None:
             raise InvalidInput(BAD_OFFER)
         return found
 
-    def accept(self, token: str) -> Appointment:
-        """Books the offered time for the patient, if it is still free: the first to accept wins and the others
-        with an open offer for that time are told it is gone. Raises ``OfferGone`` or ``InvalidInput``."""
+    def _quote(self, uow: UnitOfWork, clinic: Clinic, offer: WaitlistOffer) -> Quote:
+        return quote_for(clinic, load_plan(uow, offer.services), uow.appointments.for_patient(offer.patient_id))
+
+    def _book(self, offer: WaitlistOffer, taken: CardTaken | None) -> tuple[Appointment, CardOnFile | None]:
         now = self._kit.clock.now()
         with self._uow() as uow:
-            offer = uow.waitlist.offer_by_token(self._kit.digest(token))
-            if offer is None:
-                raise InvalidInput(BAD_OFFER)
             clinic = require_clinic(uow.clinic.get())
             # offers for one provider are accepted one at a time; the provider lock comes before any offer row
             uow.bookings.lock_provider(offer.provider)
-            offer = uow.waitlist.offer_by_token(self._kit.digest(token), for_update=True)
-            if offer is None or not offer.open(now):
+            current = uow.waitlist.offer_by_token(offer.token_hash, for_update=True)
+            if current is None or not current.open(now):
                 raise OfferGone(GONE)
-            visit = self._book(uow, offer)
+            visit = self._add_visit(uow, current)
             if visit is None:
-                assert offer.id is not None
-                uow.waitlist.set_offer_state(offer.id, OfferState.GONE)
+                assert current.id is not None
+                uow.waitlist.set_offer_state(current.id, OfferState.GONE)
                 uow.commit()
                 raise OfferGone(GONE)
-            self._settle(uow, clinic, offer, visit)
+            assert visit.id is not None
+            card = self._cards.record(uow, taken, visit.patient_id, visit.id, now) if taken else None
+            self._settle(uow, clinic, current, visit)
             uow.commit()
-        return visit
+        return visit, card
 
-    def _book(self, uow: UnitOfWork, offer: WaitlistOffer) -> Appointment | None:
+    def _add_visit(self, uow: UnitOfWork, offer: WaitlistOffer) -> Appointment | None:
         plan = load_plan(uow, offer.services)
         try:
             return uow.appointments.add(Appointment(

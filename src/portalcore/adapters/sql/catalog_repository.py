@@ -40,6 +40,7 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "password_min_length": settings.password_min_length,
         "reminders": list(settings.reminders),
         "reminder_sms": settings.reminder_sms,
+        "quiet_hours": list(settings.quiet_hours) if settings.quiet_hours else None,
         "post_instructions_delay_minutes": settings.post_instructions_delay_minutes,
         "review_request_hours": settings.review_request_hours,
         "waitlist_offer_minutes": settings.waitlist_offer_minutes,

@@ -62,6 +62,33 @@ class SqlTimedJobRepository:
             state=JobState.CANCELLED.value, done_at=now, lease_until=None))
         return int(result.rowcount)
 
+    def cancel_keyed(self, prefix: str, now: datetime) -> int:
+        result = self.session.exec(update(TimedJobRow).where(
+            TimedJobRow.key.startswith(prefix, autoescape=True),
+            TimedJobRow.state.in_((JobState.PENDING.value, JobState.RUNNING.value))).values(
+            state=JobState.CANCELLED.value, done_at=now, lease_until=None))
+        return int(result.rowcount)
+
+    def get(self, job_id: int) -> TimedJob | None:
+        row = self.session.get(TimedJobRow, job_id)
+        return _job(row) if row else None
+
+    def entries(self, state: JobState | None = None, appointment_id: int | None = None,
+                limit: int = 100) -> list[TimedJob]:
+        query = select(TimedJobRow)
+        if state is not None:
+            query = query.where(TimedJobRow.state == state.value)
+        if appointment_id is not None:
+            query = query.where(TimedJobRow.appointment_id == appointment_id)
+        rows = self.session.exec(query.order_by(TimedJobRow.due_at, TimedJobRow.id).limit(limit)).all()
+        return [_job(row) for row in rows]
+
+    def retry(self, job_id: int, now: datetime) -> bool:
+        result = self.session.exec(update(TimedJobRow).where(
+            TimedJobRow.id == job_id, TimedJobRow.state == JobState.DEAD.value).values(
+            state=JobState.PENDING.value, due_at=now, attempts=0, lease_until=None, done_at=None))
+        return result.rowcount == 1
+
     def for_visit(self, appointment_id: int) -> list[TimedJob]:
         rows = self.session.exec(select(TimedJobRow).where(TimedJobRow.appointment_id == appointment_id)
                                  .order_by(TimedJobRow.due_at, TimedJobRow.id)).all()
