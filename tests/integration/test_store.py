@@ -100,7 +100,10 @@ def test_an_overlapping_visit_for_the_same_provider_is_refused(demo_portal: Port
     after_buffer = demo_portal.schedule.book(patient_id=daniel.id, provider="jessica-lin", location="brooklyn",
                                              services=["consultation"], start_at=TUESDAY_10AM + timedelta(minutes=40))
     assert after_buffer.id is not None
-    assert len(demo_portal.outbox.entries()) == 4  # email + SMS for each of the two; the refused one queued nothing
+    # confirmation email + SMS for each of the two, and Olivia's pre-injectable instructions; the refused one
+    # queued nothing
+    assert sorted(e.message.idempotency_key.split(":", 2)[2] for e in demo_portal.outbox.entries()) == [
+        "confirmation:email", "confirmation:email", "confirmation:sms", "confirmation:sms", "pre-instructions:email"]
 
 
 def test_cancelling_frees_the_slot(demo_portal: Portal) -> None:
@@ -146,7 +149,10 @@ def test_racing_bookings_for_one_slot_leave_exactly_one_appointment(demo_portal:
     assert sorted(outcomes) == ["booked"] + ["taken"] * (len(patients) - 1)
     day = demo_portal.schedule.day(TUESDAY_10AM.date())
     assert [row.provider_name for row in day if row.appointment.start_at == TUESDAY_10AM] == ["Marco Reyes"]
-    assert len(demo_portal.outbox.entries()) == 1  # only the winner's confirmation (racers have no mobile)
+    winner = next(p for p in patients for row in day if row.appointment.start_at == TUESDAY_10AM
+                  and row.appointment.patient_id == p.id)
+    # only the winner's confirmation and laser preparation (racers have no mobile)
+    assert sorted(e.message.recipient for e in demo_portal.outbox.entries()) == [winner.email] * 2
 
 
 def test_the_days_schedule_uses_the_clinics_calendar_day(demo_portal: Portal) -> None:

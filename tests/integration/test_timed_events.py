@@ -74,6 +74,15 @@ def test_aftercare_instructions_are_emailed_when_the_visit_ends_plus_the_clinics
     assert len(aftercare) == 1 and "After your injectable treatment" in aftercare[0].text
 
 
+def test_a_front_desk_booking_sends_the_pre_treatment_instructions_like_an_online_one(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    book(demo_portal, MONDAY_AFTER_FALL_BACK)  # neurotoxin: pre- and post-injectable instructions
+    demo_portal.dispatcher.dispatch_due()
+    preparing = [m for m in mailer.sent if m.subject.startswith("Preparing for your visit")]
+    assert len(preparing) == 1 and "Before your injectable treatment" in preparing[0].text
+    assert "After your injectable treatment" not in preparing[0].text  # aftercare comes after the visit
+
+
 def test_a_service_without_aftercare_sends_none(demo_portal: Portal, clock: FixedClock,
                                                 mailer: RecordingSender) -> None:
     visit = book(demo_portal, MONDAY_AFTER_FALL_BACK, ("consultation",))

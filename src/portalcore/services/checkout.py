@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
 import attrs
 
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.booking import CardOnFile, Hold, PatientDetails
-from portalcore.domain.catalog import FormKind, FormTemplate
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable, SlotTaken
-from portalcore.domain.forms import route_forms
 from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient
 from portalcore.domain.policies import check_prior_visits
@@ -24,8 +21,8 @@ from portalcore.services.catalog import require_clinic
 from portalcore.services.contact import check_email, check_mobile
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.invitations import InvitationService
-from portalcore.services.timed_events import schedule_visit
-from portalcore.services.visit_messages import queue_confirmation
+from portalcore.services.new_visit import settle_new_visit
+
 
 @attrs.frozen
 class Confirmation:
@@ -129,12 +126,13 @@ class CheckoutService:
                 price_cents=terms.plan.price.cents, reference=secrets.token_urlsafe(12)))
             assert visit.id is not None
             card = self._cards.record(uow, taken, patient.id, visit.id, now) if taken is not None else None
-            templates = {f.slug: f for f in uow.catalog.forms()}
-            wanted = [templates[slug] for service in terms.plan.services for slug in service.forms
-                      if slug in templates]
-            uow.bookings.add_forms(patient.id, route_forms(wanted, visit.id, now, visit.start_at), now)
-            self._messages(uow, clinic, patient, visit, wanted, created, now)
-            schedule_visit(uow, clinic, visit, now)
+            settle_new_visit(uow, self._composer, clinic, patient, visit, now=now,
+                             manage_link=f"{self._base_url}/bookings/{visit.reference}")
+            if (created and clinic.settings.activation_email_enabled and clinic.settings.portal_enabled
+                    and self._invitations is not None and patient.email):
+                # the welcome email carries a real invitation: a single-use link to choose a password
+                self._invitations.queue_invite(uow, patient, by_email=True, by_sms=False,
+                                               actor=Actor("online booking"))
             uow.bookings.drop_hold(hold.token)
             uow.commit()
         return Confirmation(reference=visit.reference, appointment=visit, patient=patient,
@@ -148,25 +146,6 @@ class CheckoutService:
             return existing, False
         return uow.patients.add(Patient(first_name=details.first_name, last_name=details.last_name,
                                         email=details.email, mobile=details.mobile, language=details.language)), True
-
-    def _messages(self, uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment,
-                  forms: list[FormTemplate], new_patient: bool, now: datetime) -> None:
-        """The confirmation (the one writer every booking uses), pre-treatment instructions, and for a new patient
-        the portal welcome when the clinic sends activation emails; all in the booking's transaction."""
-        queue_confirmation(uow, self._composer, clinic, patient, visit, now=now,
-                           manage_link=f"{self._base_url}/bookings/{visit.reference}")
-        language = patient.language or clinic.language
-        instructions = [{"title": f.title, "body": f.body} for f in forms if f.kind is FormKind.PRE_INSTRUCTIONS]
-        if instructions:
-            uow.outbox.add(self._composer.email(
-                "pre_instructions", to=patient.email, language=language,
-                key=f"appointment:{visit.id}:pre-instructions:email",
-                context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                         "instructions": instructions}), now)
-        if (new_patient and clinic.settings.activation_email_enabled and clinic.settings.portal_enabled
-                and self._invitations is not None and patient.email):
-            # the welcome email carries a real invitation: a single-use link to choose a password
-            self._invitations.queue_invite(uow, patient, by_email=True, by_sms=False, actor=Actor("online booking"))
 
     def _drop_hold(self, token: str) -> None:
         with self._uow() as uow:

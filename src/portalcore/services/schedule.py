@@ -14,8 +14,7 @@ from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
-from portalcore.services.timed_events import schedule_visit
-from portalcore.services.visit_messages import queue_confirmation
+from portalcore.services.new_visit import settle_new_visit
 
 
 @attrs.frozen
@@ -91,9 +90,8 @@ class ScheduleService:
                 patient_id=patient_id, provider=provider, location=location, services=tuple(services),
                 start_at=start_at, end_at=end_at, busy_until=busy_until,
                 price_cents=sum(s.price.cents for s in chosen)))
-            queue_confirmation(uow, self._composer, clinic, patient, stored, manage_link=f"{self._base_url}/",
-                               now=self._clock.now())
-            schedule_visit(uow, clinic, stored, self._clock.now())
+            settle_new_visit(uow, self._composer, clinic, patient, stored, manage_link=f"{self._base_url}/",
+                             now=self._clock.now())
             uow.commit()
         return stored
 

@@ -30,8 +30,9 @@ from portalcore.services.card_step import CardStep, CardTaken, Quote, quote_for
 from portalcore.services.catalog import require_clinic
 from portalcore.services.checkout import Confirmation
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.new_visit import settle_new_visit
 from portalcore.services.timed_events import schedule_visit
-from portalcore.services.visit_messages import patient_language, queue_confirmation, time_context
+from portalcore.services.visit_messages import patient_language, time_context
 
 GONE = "Sorry, someone else has just booked this time. You stay on the waitlist for the next one."
 BAD_OFFER = "This offer link is not valid."
@@ -276,7 +277,8 @@ class WaitlistService:
             if patient is not None:
                 _tell(uow, self._kit, clinic, patient, other, "waitlist_gone", {})
         patient = uow.patients.get(visit.patient_id)
-        if patient is not None:
-            queue_confirmation(uow, self._kit.composer, clinic, patient, visit, now=now,
-                               manage_link=f"{self._kit.base_url.rstrip('/')}/bookings/{visit.reference}")
-        schedule_visit(uow, clinic, visit, now)
+        if patient is None:
+            schedule_visit(uow, clinic, visit, now)
+            return
+        settle_new_visit(uow, self._kit.composer, clinic, patient, visit, now=now,
+                         manage_link=f"{self._kit.base_url.rstrip('/')}/bookings/{visit.reference}")
