@@ -11,6 +11,7 @@ run's own databases carry the backend pid of its admin connection, so leftovers 
 (the pid is gone) and dropped. Templates are built under one advisory lock, under a temporary name and then
 renamed, so a half-built template is never cloned.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -104,8 +105,9 @@ class PostgresTemplates:
 
     A new database costs about 480 files (PostgreSQL's catalogues), and on a file system without a journal ext4
     slows down creating files while many were deleted in the last minutes: a database per test took 0.5 s. So the
-    run clones the template once and, before each test, puts the contents of that copy back as they were (rows and
-    sequences, no files created): ``CREATE DATABASE`` only for the template, the copy and empty databases.
+    run clones the template once and, before each test, puts the contents of that copy back (rows and sequences,
+    no files created) from a snapshot: of the template, or of the copy after the demo clinic was imported at a given
+    clock reading. ``CREATE DATABASE`` is left for the template, the copy and the empty databases.
     """
 
     def __init__(self, server_url: str, work_dir: Path) -> None:
