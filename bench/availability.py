@@ -35,7 +35,7 @@ from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.domain.availability import first_available, open_slots
 from portalcore.domain.clock import local_day_bounds, local_to_utc
 from portalcore.domain.providers import Provider
-from portalcore.services.setup import SetupService
+from portalcore.services.clinic.setup import SetupService
 
 NOW = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 ZONE = ZoneInfo("America/New_York")

@@ -12,7 +12,7 @@ from portal_cli.errors import reports_errors
 from portal_cli.patients import ADMIN, PatientId, moment
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.proxies import ProxyScope
-from portalcore.services.patients import ProxyEntry, read_date
+from portalcore.services.patients.directory import ProxyEntry, read_date
 
 proxies_app = typer.Typer(help="Give a carer or parent access to a patient's portal, list and revoke it.",
                           no_args_is_help=True)

@@ -10,7 +10,7 @@ import typer
 
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import fail, reports_errors
-from portalcore.services.clinic_settings import settings_as_file
+from portalcore.services.clinic.settings import settings_as_file
 
 app = typer.Typer(help="Show and change the clinic's settings (booking, cancellation, reminders, portal).",
                   no_args_is_help=True)

@@ -10,7 +10,7 @@ import typer
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import reports_errors
 from portalcore.domain.timed_events import JobState
-from portalcore.services.timed_events import JobLine
+from portalcore.services.visits.timed_events import JobLine
 
 app = typer.Typer(help="Timed jobs: reminders, aftercare, review requests, access that ends.", no_args_is_help=True)
 

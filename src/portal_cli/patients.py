@@ -10,9 +10,9 @@ import typer
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import reports_errors
 from portalcore.domain.patients import Patient
-from portalcore.services.access_kit import Actor
-from portalcore.services.invitations import PortalState, PortalStatus
-from portalcore.services.patients import read_date
+from portalcore.services.access.invitations import PortalState, PortalStatus
+from portalcore.services.access.kit import Actor
+from portalcore.services.patients.directory import read_date
 
 app = typer.Typer(help="Find, add and invite patients; review likely duplicate profiles.", no_args_is_help=True)
 

@@ -9,8 +9,8 @@ import typer
 
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import reports_errors
-from portalcore.services.patients import read_date
-from portalcore.services.schedule import ScheduleRow
+from portalcore.services.patients.directory import read_date
+from portalcore.services.visits.schedule import ScheduleRow
 
 app = typer.Typer(help="Visits: the day's list, moving one, cancelling one.", no_args_is_help=True)
 

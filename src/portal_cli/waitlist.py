@@ -9,7 +9,7 @@ import typer
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import reports_errors
 from portalcore.domain.waitlist import WaitlistEntry
-from portalcore.services.patients import read_date
+from portalcore.services.patients.directory import read_date
 
 app = typer.Typer(help="The waitlist: patients offered a freed time first.", no_args_is_help=True)
 

@@ -1,16 +1,13 @@
 """The front-desk app: ``make_app(portal)`` builds it for ``portal tui`` and for the tests.
 
-The app is the only place that calls the portal: it runs each call in a worker thread, keeps the results in
-reactive attributes that flow down to the panels (or hands them to the patient screen), and turns a
-``PortalError`` into a notification.
+The app runs what the front desk asks (``desk.py``, the only place that calls the portal) in worker threads,
+keeps the results in reactive attributes that flow down to the panels (or hands them to the screen that
+asked), and turns a ``PortalError`` into a notification.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
-import attrs
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -21,37 +18,20 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from portal_tui.add_patient import AddPatientScreen, NewPatient
+from portal_tui.desk import PATIENT, SCHEDULE, WAITLIST, Done, FrontDesk
 from portal_tui.grant_access import NewGrant
 from portal_tui.move_visit import MoveVisitScreen, OpenTimes
 from portal_tui.patient import PatientCard, PatientScreen
-from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, clock_time, long_date
+from portal_tui.schedule import DaySchedule, ScheduleTable, ScheduleView, long_date
 from portal_tui.search import PatientMatches, PatientSearch
 from portal_tui.waitlist import NewWaitlistEntry, PatientWaitlist, WaitlistScreen
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import PortalError
-from portalcore.domain.proxies import ProxyScope
-from portalcore.services.access_kit import Actor
-from portalcore.services.patients import read_date
-from portalcore.services.schedule import ScheduleRow
+from portalcore.services.visits.schedule import ScheduleRow
 
-SCHEDULE, SEARCH, PATIENT, ACTION = "schedule", "search", "patient", "action"
-TIMES, WAITLIST = "times", "waitlist"
+SEARCH, ACTION, TIMES = "search", "action", "times"
 MAIN_SCREEN_ACTIONS = {"previous_day", "next_day", "today", "focus_search", "focus_schedule", "add_patient",
                        "move_visit"}
-
-
-@attrs.frozen
-class Done:
-    """A change went through: what to tell the front desk, and what to load again to show it (the patient's
-    card or waitlist, or the day's schedule)."""
-
-    patient_id: int
-    message: str
-    reload: str = PATIENT
-
-
-def channels(by_email: bool, by_sms: bool) -> str:
-    return " and ".join(name for name, chosen in (("email", by_email), ("SMS", by_sms)) if chosen)
 
 
 class FrontDeskApp(App[None]):
@@ -74,7 +54,7 @@ class FrontDeskApp(App[None]):
 
     def __init__(self, portal: Portal) -> None:
         super().__init__()
-        self.portal = portal
+        self.desk = FrontDesk(portal)
         self._wanted_day: date | None = None  # the day asked for last, which may still be loading
 
     def compose(self) -> ComposeResult:
@@ -123,10 +103,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group=SCHEDULE, exit_on_error=False)
     def load_schedule(self, day: date | None) -> DaySchedule:
-        """Reads one clinic day off the UI thread (the clinic's own today when ``day`` is None)."""
-        clinic = self.portal.catalog.clinic()
-        day = day or self.portal.schedule.today()
-        return DaySchedule(clinic.name, day, tuple(self.portal.schedule.day(day)))
+        return self.desk.day(day)
 
     # Moving a visit: the open times of a day for the visit under the cursor, then the move
 
@@ -142,10 +119,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group=TIMES, exit_on_error=False)
     def load_open_times(self, visit: ScheduleRow, day: date) -> OpenTimes:
-        """The times on ``day`` the visit's provider is free for it at its place (the core says when not booked)."""
-        zone = ZoneInfo(self.portal.catalog.clinic().time_zone)
-        slots = self.portal.visits.open_times(visit.appointment.id or 0, day)
-        return OpenTimes(visit, day, tuple(slot.start_at for slot in slots), zone)
+        return self.desk.open_times(visit, day)
 
     def _show_times(self, times: OpenTimes) -> None:
         if isinstance(self.screen, MoveVisitScreen):
@@ -159,11 +133,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def move_visit(self, visit: ScheduleRow, start: datetime) -> Done:
-        """Moves the visit as the front desk may (any free time); its reminders follow and the patient is emailed."""
-        moved = self.portal.visits.reschedule(visit.appointment.id or 0, start, by_patient=False)
-        local_start = moved.start_at.astimezone(visit.local_start.tzinfo)
-        return Done(moved.patient_id, f"Moved {visit.patient_name}'s visit to {long_date(local_start.date())}, "
-                                      f"{clock_time(local_start)}; the patient is emailed.", reload=SCHEDULE)
+        return self.desk.move_visit(visit, start)
 
     # Patient search
 
@@ -183,8 +153,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group=SEARCH, exit_on_error=False)
     def find_patients(self, text: str) -> PatientMatches:
-        """Searches patients off the UI thread, so typing never waits for the database."""
-        return PatientMatches(text, tuple(self.portal.patients.find(text)))
+        return self.desk.find_patients(text)
 
     # One patient: open, add, send portal access
 
@@ -194,10 +163,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group=PATIENT, exit_on_error=False)
     def load_patient(self, patient_id: int) -> PatientCard:
-        """Reads what the patient panel shows: contact, portal status and proxies."""
-        zone = ZoneInfo(self.portal.catalog.clinic().time_zone)
-        return PatientCard(self.portal.patients.get(patient_id), self.portal.invitations.status(patient_id),
-                           tuple(self.portal.patients.proxies(patient_id)), zone)
+        return self.desk.patient_card(patient_id)
 
     def action_add_patient(self) -> None:
         self.push_screen(AddPatientScreen())
@@ -208,15 +174,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def add_patient(self, form: NewPatient) -> Done:
-        """Adds the patient, and sends portal access when a toggle is on, in one step of the core."""
-        born = read_date(form.date_of_birth) if form.date_of_birth.strip() else None
-        patient = self.portal.patients.add(first_name=form.first_name, last_name=form.last_name, email=form.email,
-                                           mobile=form.mobile, date_of_birth=born,
-                                           invite_by_email=form.invite_by_email, invite_by_sms=form.invite_by_sms,
-                                           actor=Actor.front_desk())
-        sent = channels(form.invite_by_email, form.invite_by_sms)
-        return Done(patient.id or 0, f"Added {patient.full_name}" + (f"; portal access sent by {sent}." if sent
-                                                                      else "."))
+        return self.desk.add_patient(form)
 
     @on(PatientScreen.SendAccess)
     def _send_access(self, event: PatientScreen.SendAccess) -> None:
@@ -224,9 +182,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def send_access(self, patient_id: int, by_email: bool, by_sms: bool) -> Done:
-        """Sends portal access; the earlier link, if any, stops working."""
-        self.portal.invitations.invite(patient_id, by_email=by_email, by_sms=by_sms, actor=Actor.front_desk())
-        return Done(patient_id, f"Portal access sent by {channels(by_email, by_sms)}.")
+        return self.desk.send_access(patient_id, by_email, by_sms)
 
     @on(PatientScreen.GrantAccess)
     def _grant_access(self, event: PatientScreen.GrantAccess) -> None:
@@ -234,13 +190,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def grant_access(self, grant: NewGrant) -> Done:
-        """Lets a carer or parent act for the patient; they are emailed (with a set-password link if new)."""
-        last_day = read_date(grant.last_day) if grant.last_day.strip() else None
-        scope = ProxyScope.VISITS_FORMS if grant.visits_and_forms_only else ProxyScope.ALL
-        self.portal.proxies.grant(grant.patient_id, email=grant.email, first_name=grant.first_name,
-                                  last_name=grant.last_name, scope=scope, relationship=grant.relationship,
-                                  expires_on=last_day, actor=Actor.front_desk())
-        return Done(grant.patient_id, f"{grant.email.strip()} may now act for this patient; they were emailed.")
+        return self.desk.grant_access(grant)
 
     @on(PatientScreen.ShowWaitlist)
     def _open_waitlist(self, event: PatientScreen.ShowWaitlist) -> None:
@@ -248,10 +198,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group=WAITLIST, exit_on_error=False)
     def load_waitlist(self, patient_id: int) -> PatientWaitlist:
-        """The patient's waitlist entries, with the services and providers the front desk may choose from."""
-        services = {s.slug: s.name for listing in self.portal.catalog.online_catalog() for s in listing.services}
-        return PatientWaitlist(self.portal.patients.get(patient_id), tuple(self.portal.waitlist.entries(patient_id)),
-                               services, {p.slug: p.name for p in self.portal.catalog.providers()})
+        return self.desk.waitlist(patient_id)
 
     @on(WaitlistScreen.Join)
     def _join(self, event: WaitlistScreen.Join) -> None:
@@ -259,10 +206,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def join_waitlist(self, new: NewWaitlistEntry) -> Done:
-        """Puts the patient on the waitlist; a freed time that fits is offered to them by email and SMS."""
-        self.portal.waitlist.join(new.patient_id, new.services, new.provider, read_date(new.first_day),
-                                  read_date(new.last_day))
-        return Done(new.patient_id, "Added to the waitlist.", reload=WAITLIST)
+        return self.desk.join_waitlist(new)
 
     @on(WaitlistScreen.Leave)
     def _leave(self, event: WaitlistScreen.Leave) -> None:
@@ -270,8 +214,7 @@ class FrontDeskApp(App[None]):
 
     @work(thread=True, group=ACTION, exit_on_error=False)
     def leave_waitlist(self, patient_id: int, entry_id: int) -> Done:
-        self.portal.waitlist.leave(entry_id, patient_id=patient_id)
-        return Done(patient_id, "Taken off the waitlist.", reload=WAITLIST)
+        return self.desk.leave_waitlist(patient_id, entry_id)
 
     def _show_waitlist(self, waitlist: PatientWaitlist) -> None:
         if isinstance(self.screen, WaitlistScreen):

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 
 from portal_tui.schedule import clock_time, long_date
-from portalcore.services.schedule import ScheduleRow
+from portalcore.services.visits.schedule import ScheduleRow
 
 
 @attrs.frozen

@@ -21,8 +21,8 @@ from textual.widgets import Button, Checkbox, Static
 from portal_tui.grant_access import GrantAccessScreen, NewGrant
 from portal_tui.schedule import clock_time, long_date
 from portalcore.domain.patients import Patient
-from portalcore.services.invitations import PortalState, PortalStatus
-from portalcore.services.patients import ProxyEntry
+from portalcore.services.access.invitations import PortalState, PortalStatus
+from portalcore.services.patients.directory import ProxyEntry
 
 SCOPES = {"all": "everything", "visits_forms": "appointments and forms"}
 

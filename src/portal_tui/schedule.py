@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from portalcore.domain.appointments import AppointmentStatus
-from portalcore.services.schedule import ScheduleRow
+from portalcore.services.visits.schedule import ScheduleRow
 
 COLUMNS = ("Time", "Patient", "Services", "Provider", "Location", "Status")
 STATUS_STYLES = {AppointmentStatus.BOOKED: "bold", AppointmentStatus.COMPLETED: "green",

@@ -12,28 +12,28 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from portal_web.account_pages import AccessLinkPages, SettingsPages
-from portal_web.api import CatalogController
+from portal_web.access.account_pages import AccessLinkPages, SettingsPages
+from portal_web.access.factor_pages import PasskeySignInPages, SecurityPages
+from portal_web.access.pages import LoginPages, PortalPages
+from portal_web.access.proxy_pages import ProxyPages
+from portal_web.booking.api import BookingApi
+from portal_web.booking.checkout_api import CheckoutApi
+from portal_web.booking.checkout_pages import CheckoutPages, ConfirmationPages
+from portal_web.booking.pages import BookingPages
 from portal_web.captcha import csp_sources
-from portal_web.booking_api import BookingApi
-from portal_web.booking_pages import BookingPages
-from portal_web.checkout_api import CheckoutApi
-from portal_web.checkout_pages import CheckoutPages, ConfirmationPages
-from portal_web.visit_link_pages import VisitLinkPages
-from portal_web.waitlist_pages import WaitlistPages
+from portal_web.clinic.api import CatalogController
+from portal_web.clinic.pages import PagesController
 from portal_web.dependencies import dependencies
 from portal_web.errors import handle_error
-from portal_web.factor_pages import PasskeySignInPages, SecurityPages
 from portal_web.health import healthz
 from portal_web.i18n import load_catalogs, remember_language
-from portal_web.login_pages import LoginPages, PortalPages
-from portal_web.pages import PagesController
-from portal_web.proxy_pages import ProxyPages
-from portal_web.portal_waitlist_pages import PortalWaitlistPages
-from portal_web.record_pages import RecordPages
-from portal_web.visit_change_pages import VisitChangePages
+from portal_web.records.pages import RecordPages
 from portal_web.security import allowed_hosts, csrf_config, security_headers
 from portal_web.templating import template_engine
+from portal_web.visits.link_pages import VisitLinkPages
+from portal_web.visits.offer_pages import WaitlistPages
+from portal_web.visits.pages import VisitChangePages
+from portal_web.visits.waitlist_pages import PortalWaitlistPages
 from portalcore.bootstrap import Portal
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -31,8 +31,8 @@ from portalcore.domain.errors import (
     PaymentUnavailable,
     PortalError,
 )
-from portalcore.services.booking import TimeTaken
-from portalcore.services.login import TooManyAttempts
+from portalcore.services.access.login import TooManyAttempts
+from portalcore.services.booking.availability import TimeTaken
 
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api"

@@ -18,7 +18,7 @@ from litestar.exceptions import NotAuthorizedException
 from portalcore.bootstrap import Portal
 from portalcore.domain.access import PortalSession
 from portalcore.domain.errors import NotFound
-from portalcore.services.grants import SignedInAccount
+from portalcore.services.access.grants import SignedInAccount
 
 SESSION_COOKIE = "portal_session"
 LOGIN_COOKIE = "portal_login"

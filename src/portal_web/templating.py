@@ -10,7 +10,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from portal_web.i18n import money, template_gettext, template_ngettext, translate
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+WEB_DIR = Path(__file__).parent
+
+
+def template_dirs() -> list[Path]:
+    """The shared templates (``base.html``, macros, error and message pages) first, then each capability's own
+    ``templates`` folder. Names are unique across the folders, so a page names its template without a path."""
+    return [WEB_DIR / "templates", *sorted(WEB_DIR.glob("*/templates"))]
 
 
 def duration(minutes: int) -> str:
@@ -29,7 +35,7 @@ def phone(number: str) -> str:
 
 def environment() -> Environment:
     """Autoescaped, strict about undefined names (typos fail loudly), and translated in each page's ``lang``."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(template_dirs()), autoescape=True, undefined=StrictUndefined,
                       extensions=["jinja2.ext.i18n"])
     # added to the environment by the i18n extension above, so type checkers cannot see it
     install = getattr(env, "install_gettext_callables")

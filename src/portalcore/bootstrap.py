@@ -22,35 +22,35 @@ from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.adapters.totp import PyotpOneTimePasswords
 from portalcore.adapters.webauthn_passkeys import WebauthnPasskeyVerifier
 from portalcore.domain.access import AccessPolicy
-from portalcore.domain.passwords import PasswordPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import Channel, RetryPolicy
+from portalcore.domain.passwords import PasswordPolicy
 from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
-from portalcore.services.access_jobs import AccessJobs
-from portalcore.services.access_kit import AccessKit
-from portalcore.services.credentials import CredentialService
-from portalcore.services.invitations import InvitationService
-from portalcore.services.login import LoginService
-from portalcore.services.passkey_login import PasskeyLogin
-from portalcore.services.second_factors import SecondFactorService
-from portalcore.services.proxies import ProxyService
-from portalcore.services.medical_reads import MedicalReads
-from portalcore.services.portal_reads import PatientPortalService
-from portalcore.services.portal_visits import PortalVisitService
-from portalcore.services.portal_waitlist import PortalWaitlistService
-from portalcore.services.booking import BookingService
-from portalcore.services.catalog import CatalogService
-from portalcore.services.checkout import CheckoutService
+from portalcore.services.access.credentials import CredentialService
+from portalcore.services.access.invitations import InvitationService
+from portalcore.services.access.jobs import AccessJobs
+from portalcore.services.access.kit import AccessKit
+from portalcore.services.access.login import LoginService
+from portalcore.services.access.medical_reads import MedicalReads
+from portalcore.services.access.passkey_login import PasskeyLogin
+from portalcore.services.access.proxies import ProxyService
+from portalcore.services.access.second_factors import SecondFactorService
+from portalcore.services.booking.availability import BookingService
+from portalcore.services.booking.checkout import CheckoutService
+from portalcore.services.booking.phone_check import PhoneVerificationService
+from portalcore.services.clinic.catalog import CatalogService
+from portalcore.services.clinic.setup import SetupService
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher, OutboxService
-from portalcore.services.patients import PatientService
-from portalcore.services.phone import PhoneVerificationService
-from portalcore.services.schedule import ScheduleService
-from portalcore.services.setup import SetupService
-from portalcore.services.timed_events import TimedJobRunner, TimedJobService
-from portalcore.services.linked_visits import LinkedVisitService
-from portalcore.services.visit_links import VisitLinks
-from portalcore.services.waitlist import WaitlistKit, WaitlistService
-from portalcore.services.visits import VisitService
+from portalcore.services.patients.directory import PatientService
+from portalcore.services.records.portal_reads import PatientPortalService
+from portalcore.services.visits.changes import VisitService
+from portalcore.services.visits.portal_changes import PortalVisitService
+from portalcore.services.visits.portal_waitlist import PortalWaitlistService
+from portalcore.services.visits.reminder_links import LinkedVisitService
+from portalcore.services.visits.schedule import ScheduleService
+from portalcore.services.visits.signed_links import VisitLinks
+from portalcore.services.visits.timed_events import TimedJobRunner, TimedJobService
+from portalcore.services.visits.waitlist import WaitlistKit, WaitlistService
 from portalcore.settings import Settings
 
 DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_clinic.toml"

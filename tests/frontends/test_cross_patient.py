@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from portalcore.bootstrap import Portal
 from portalcore.domain.proxies import ProxyScope
-from portalcore.services.visit_links import VisitLinks
+from portalcore.services.visits.signed_links import VisitLinks
 from tests.fakes.memory import RecordingSender
 from tests.frontends.web_forms import form, text_of
 from tests.integration.test_access import GOOD, last_link, sign_in

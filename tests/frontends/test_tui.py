@@ -22,7 +22,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.appointments import AppointmentStatus
 from portalcore.domain.proxies import ProxyScope
 from portalcore.domain.waitlist import EntryState
-from portalcore.services.invitations import PortalState
+from portalcore.services.access.invitations import PortalState
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
 

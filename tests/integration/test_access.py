@@ -11,7 +11,7 @@ from sqlalchemy import text
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import Conflict, InvalidInput
-from portalcore.services.login import TooManyAttempts
+from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 

@@ -12,7 +12,7 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portalcore.domain.proxies import Area, ProxyScope
-from portalcore.services.login import TooManyAttempts
+from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.integration.test_access import GOOD, activated, olivia, sign_in

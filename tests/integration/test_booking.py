@@ -15,7 +15,7 @@ from portalcore.domain.booking import PatientDetails
 from portalcore.domain.errors import InvalidInput, PaymentDeclined, SlotTaken
 from portalcore.domain.outbox import Channel
 from portalcore.domain.timed_events import JobKind, JobState
-from portalcore.services.booking import TimeTaken
+from portalcore.services.booking.availability import TimeTaken
 from tests.fakes.memory import RecordingSender
 from tests.fakes.stripe_fake import FakeStripe
 

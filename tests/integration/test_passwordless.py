@@ -12,7 +12,7 @@ import pytest
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, read_clinic_file
 from portalcore.domain.errors import InvalidInput, NotFound
-from portalcore.services.login import TooManyAttempts
+from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_code, emailed_path, other_than, texted_code
 from tests.fakes.memory import RecordingSender
 

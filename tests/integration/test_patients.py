@@ -12,7 +12,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.duplicates import DuplicateReason
 from portalcore.domain.errors import Conflict, InvalidInput
 from portalcore.domain.proxies import ProxyScope
-from portalcore.services.invitations import PortalState
+from portalcore.services.access.invitations import PortalState
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.integration.test_access import GOOD, olivia, sign_in

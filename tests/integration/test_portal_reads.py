@@ -14,7 +14,7 @@ from portalcore.domain.access import PortalSession
 from portalcore.domain.appointments import AppointmentStatus
 from portalcore.domain.errors import InvalidInput, NotAllowed
 from portalcore.domain.proxies import ProxyScope
-from portalcore.services.portal_reads import Who
+from portalcore.services.records.portal_reads import Who
 from tests.fakes.memory import RecordingSender
 from tests.integration.test_access import activated, olivia, sign_in
 from tests.integration.test_booking import TUESDAY, details, local, verified_phone

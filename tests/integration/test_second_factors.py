@@ -14,7 +14,7 @@ from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from portalcore.domain.access import PortalSession
 from portalcore.domain.errors import Conflict, InvalidInput, NotFound
-from portalcore.services.login import TooManyAttempts
+from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.fakes.soft_authenticator import SoftAuthenticator

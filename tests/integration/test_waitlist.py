@@ -16,7 +16,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.appointments import AppointmentStatus
 from portalcore.domain.errors import InvalidInput, PaymentDeclined
 from portalcore.domain.waitlist import EntryState
-from portalcore.services.waitlist import OfferGone
+from portalcore.services.visits.waitlist import OfferGone
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.fakes.stripe_fake import FakeStripe

@@ -16,7 +16,7 @@ from portalcore.domain.clinic import ClinicSettings
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.quiet_hours import QuietHours
 from portalcore.domain.timed_events import VisitTiming, plan_visit_jobs, reminder_offsets
-from portalcore.services.setup import parse_clinic
+from portalcore.services.clinic.setup import parse_clinic
 
 NEW_YORK = ZoneInfo("America/New_York")
 NIGHT = QuietHours(time(21, 0), time(8, 0))

@@ -1,0 +1,1 @@
+"""The booking pages and API: cart, provider, times, checkout and confirmation."""

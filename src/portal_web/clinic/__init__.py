@@ -1,0 +1,1 @@
+"""The clinic's home page and its public catalogue API."""

@@ -1,0 +1,1 @@
+"""The patient's visits and the log of who viewed their record."""

@@ -1,0 +1,159 @@
+"""Online booking, part 1: what a cart costs, when it can happen, and holding a time while the patient finishes."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from portalcore.domain.availability import Slot, first_available, open_slots
+from portalcore.domain.booking import Hold, VisitPlan, plan_cart
+from portalcore.domain.clinic import Clinic, ProviderChoice
+from portalcore.domain.clock import local_day_bounds
+from portalcore.domain.errors import InvalidInput, NotFound, SlotTaken
+from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.clinic.catalog import require_clinic
+
+ANY = "any"
+MAX_RANGE_DAYS = 31
+
+
+class TimeTaken(SlotTaken):
+    """The time was just taken; ``alternatives`` are the next open times for the same visit."""
+
+    def __init__(self, message: str, alternatives: tuple[Slot, ...] = ()) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+def load_plan(uow: UnitOfWork, slugs: Sequence[str]) -> VisitPlan:
+    services = []
+    for slug in slugs:
+        service = uow.catalog.service(slug)
+        if service is None:
+            raise NotFound(f"There is no service {slug!r}.")
+        services.append(service)
+    active = {p.slug for p in uow.catalog.providers() if p.active}
+    plan = plan_cart(services)
+    return attrs.evolve(plan, providers=tuple(p for p in plan.providers if p in active))
+
+
+def daily_load(busy: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -> dict[date, int]:
+    """Busy minutes per clinic-local day (by start), the first-available tie-break."""
+    load: dict[date, int] = defaultdict(int)
+    for start, end in busy:
+        load[start.astimezone(zone).date()] += int((end - start).total_seconds() // 60)
+    return load
+
+
+class BookingService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    def plan(self, services: Sequence[str]) -> VisitPlan:
+        """Length, price, deposit and possible providers of a visit; raises ``InvalidInput``/``NotFound``."""
+        with self._uow(readonly=True) as uow:
+            return load_plan(uow, services)
+
+    def availability(self, services: Sequence[str], provider: str, first_day: date, last_day: date,
+                     location: str | None = None) -> list[Slot]:
+        """Open start times for the visit on clinic-local days ``first_day``..``last_day``.
+
+        ``provider`` is a provider slug or ``"any"`` (first available, when the clinic allows it): then each
+        time goes to the provider with the fewest busy minutes that day, ties to the first slug. Raises
+        ``InvalidInput`` for a range over a month or a provider who does not offer the whole visit."""
+        if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
+            raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            plan = load_plan(uow, services)
+            return self._slots(uow, clinic, plan, self._candidates(clinic, plan, provider), first_day, last_day,
+                               location)
+
+    def hold(self, services: Sequence[str], provider: str, start_at: datetime, location: str | None = None) -> Hold:
+        """Keeps a time for this visit for the clinic's hold minutes; nobody else is offered it meanwhile.
+
+        Raises ``TimeTaken`` (with the next open times) when it is no longer free."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            plan = load_plan(uow, services)
+            candidates = self._candidates(clinic, plan, provider)
+            zone = ZoneInfo(clinic.time_zone)
+            day = start_at.astimezone(zone).date()
+            uow.bookings.drop_expired_holds(now)
+            for slug in candidates:  # in slug order, so two holds never wait on each other's locks
+                uow.bookings.lock_provider(slug)
+            match = [s for s in self._slots(uow, clinic, plan, candidates, day, day, location)
+                     if s.start_at == start_at]
+            if not match:
+                raise TimeTaken("That time was just taken. Here are the next open times.",
+                                tuple(self._next_open(uow, clinic, plan, candidates, day, location)))
+            slot = match[0]
+            end_at, busy_until = start_at + timedelta(minutes=plan.visit_minutes), start_at + timedelta(
+                minutes=plan.busy_minutes)
+            hold = Hold(token=secrets.token_urlsafe(24), provider=slot.provider, location=slot.location,
+                        services=tuple(s.slug for s in plan.services), start_at=start_at, end_at=end_at,
+                        busy_until=busy_until, expires_at=now + timedelta(minutes=clinic.settings.hold_minutes))
+            uow.bookings.add_hold(hold, now)
+            uow.commit()
+        return hold
+
+    def release(self, token: str) -> None:
+        """Gives a held time back (the patient went back or gave up)."""
+        with self._uow() as uow:
+            uow.bookings.drop_hold(token)
+            uow.commit()
+
+    def release_expired(self) -> int:
+        """Frees held times whose hold ran out (the worker does this every round; booking also does it lazily)."""
+        with self._uow() as uow:
+            dropped = uow.bookings.drop_expired_holds(self._clock.now())
+            uow.commit()
+        return dropped
+
+    def held(self, token: str) -> Hold:
+        """A live hold; raises ``InvalidInput`` when it is unknown or has run out."""
+        with self._uow(readonly=True) as uow:
+            hold = uow.bookings.hold(token)
+        if hold is None or not hold.live(self._clock.now()):
+            raise InvalidInput("Your held time has run out. Please choose a time again.")
+        return hold
+
+    # -- helpers
+    def _candidates(self, clinic: Clinic, plan: VisitPlan, provider: str) -> tuple[str, ...]:
+        if not plan.providers:
+            raise InvalidInput("No provider can be booked online for this visit right now.")
+        if provider == ANY:
+            if clinic.settings.provider_choice is not ProviderChoice.NAMED_OR_FIRST_AVAILABLE:
+                raise InvalidInput("Please choose a provider.")
+            return plan.providers
+        if provider not in plan.providers:
+            raise InvalidInput("That provider does not offer every service in your visit; please choose another.")
+        return (provider,)
+
+    def _slots(self, uow: UnitOfWork, clinic: Clinic, plan: VisitPlan, candidates: Sequence[str],
+               first_day: date, last_day: date, location: str | None) -> list[Slot]:
+        now, zone, settings = self._clock.now(), ZoneInfo(clinic.time_zone), clinic.settings
+        start, _ = local_day_bounds(first_day, zone)
+        _, end = local_day_bounds(last_day, zone)
+        busy = uow.availability.busy_times(candidates, start, end, now)
+        found = {}
+        for provider in uow.catalog.providers():
+            if provider.slug in candidates:
+                found[provider.slug] = open_slots(
+                    provider, first_day=first_day, last_day=last_day, zone=zone, visit_minutes=plan.visit_minutes,
+                    busy_minutes=plan.busy_minutes, busy=busy[provider.slug], slot_minutes=settings.slot_minutes,
+                    earliest=now + timedelta(minutes=settings.min_notice_minutes),
+                    latest=now + timedelta(days=settings.horizon_days), location=location)
+        if len(candidates) == 1:
+            return found.get(candidates[0], [])
+        return first_available(found, {slug: daily_load(busy[slug], zone) for slug in found}, zone)
+
+    def _next_open(self, uow: UnitOfWork, clinic: Clinic, plan: VisitPlan, candidates: Sequence[str],
+                   day: date, location: str | None, count: int = 6) -> list[Slot]:
+        return self._slots(uow, clinic, plan, candidates, day, day + timedelta(days=13), location)[:count]

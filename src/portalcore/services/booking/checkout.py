@@ -1,0 +1,153 @@
+"""Online booking, part 2: confirming a held time: the patient, the card, the visit, forms and messages."""
+
+from __future__ import annotations
+
+import secrets
+
+import attrs
+
+from portalcore.domain.appointments import Appointment
+from portalcore.domain.booking import CardOnFile, Hold, PatientDetails
+from portalcore.domain.clinic import Clinic
+from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable, SlotTaken
+from portalcore.domain.money import Money
+from portalcore.domain.patients import Patient
+from portalcore.domain.policies import check_prior_visits
+from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.access.invitations import InvitationService
+from portalcore.services.access.kit import Actor
+from portalcore.services.booking.availability import load_plan
+from portalcore.services.booking.card_step import CardStep, CardTaken, Quote, quote_for
+from portalcore.services.booking.new_visit import settle_new_visit
+from portalcore.services.clinic.catalog import require_clinic
+from portalcore.services.contact import check_email, check_mobile
+from portalcore.services.delivery import MessageComposer
+
+
+@attrs.frozen
+class Confirmation:
+    reference: str
+    appointment: Appointment
+    patient: Patient
+    deposit_paid: Money
+    card: CardOnFile | None
+    simulated_payment: bool
+
+
+class CheckoutService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
+                 base_url: str, region: str = "US", invitations: InvitationService | None = None) -> None:
+        self._uow, self._clock, self._composer = uow, clock, composer
+        self._cards = CardStep(uow, clock, payments)
+        self._base_url, self._region, self._invitations = base_url, region, invitations
+
+    def quote(self, hold_token: str, email: str = "") -> Quote:
+        """The deposit and card requirement for a held visit (for a known patient, their history counts)."""
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            hold = self._live_hold(uow, hold_token)
+            return self._quote(uow, clinic, hold, email)
+
+    def confirm(self, hold_token: str, phone_token: str, details: PatientDetails, payment_method: str = "",
+                accepted_policy: bool = False) -> Confirmation:
+        """Books the held time for the patient, all or nothing.
+
+        Order: checks (hold alive, phone verified, policy accepted, card given when needed) → the card step
+        (``CardStep.take``) with idempotency keys derived from the hold → one transaction writing the patient (an
+        existing email reuses its profile), the visit, payment record, the card on file, the forms and every
+        message. If the card is declined nothing is booked and the hold is released; if the time was taken
+        meanwhile the deposit is refunded.
+        Raises ``InvalidInput``, ``PaymentDeclined``, ``PaymentUnavailable`` or ``SlotTaken``."""
+        details = self._checked(details)
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            hold = self._live_hold(uow, hold_token)
+            challenge = uow.bookings.challenge(phone_token)
+            if challenge is None or not challenge.verified or challenge.phone != details.mobile:
+                raise InvalidInput("Please confirm your mobile number with the code we texted you.")
+            terms = self._quote(uow, clinic, hold, details.email)
+            existing = uow.patients.by_email(details.email)
+            history = uow.appointments.for_patient(existing.id) if existing and existing.id else []
+            catalog = {s.slug: s for s in uow.catalog.services()}
+            check_prior_visits(terms.plan.services, history, catalog, self._clock.now(), clinic.settings)
+        terms.check(payment_method, accepted_policy)
+        taken = None
+        try:
+            if terms.card_required:
+                taken = self._cards.take(f"booking:{hold.token}", terms, email=details.email,
+                                         name=f"{details.first_name} {details.last_name}",
+                                         payment_method=payment_method)
+            return self._book(clinic, hold, details, terms, taken)
+        except (PaymentDeclined, PaymentUnavailable):
+            self._drop_hold(hold.token)
+            raise
+        except SlotTaken:
+            self._cards.give_back(taken)
+            self._drop_hold(hold.token)
+            raise
+
+    def booking(self, reference: str) -> Appointment:
+        """A booking by its reference; raises ``NotFound``."""
+        with self._uow(readonly=True) as uow:
+            found = uow.appointments.by_reference(reference)
+        if found is None:
+            raise NotFound("There is no booking with that reference.")
+        return found
+
+    # -- steps
+    def _checked(self, details: PatientDetails) -> PatientDetails:
+        first, last = details.first_name.strip(), details.last_name.strip()
+        if not first or not last:
+            raise InvalidInput("Please give your first and last name.")
+        return attrs.evolve(details, first_name=first, last_name=last, email=check_email(details.email),
+                            mobile=check_mobile(details.mobile, self._region))
+
+    def _live_hold(self, uow: UnitOfWork, token: str) -> Hold:
+        hold = uow.bookings.hold(token)
+        if hold is None or not hold.live(self._clock.now()):
+            raise InvalidInput("Your held time has run out. Please choose a time again.")
+        return hold
+
+    def _quote(self, uow: UnitOfWork, clinic: Clinic, hold: Hold, email: str) -> Quote:
+        patient = uow.patients.by_email(email) if email else None
+        history = uow.appointments.for_patient(patient.id) if patient and patient.id else []
+        return quote_for(clinic, load_plan(uow, hold.services), history)
+
+    def _book(self, clinic: Clinic, hold: Hold, details: PatientDetails, terms: Quote,
+              taken: CardTaken | None) -> Confirmation:
+        now = self._clock.now()
+        with self._uow() as uow:
+            uow.bookings.lock_provider(hold.provider)
+            patient, created = self._patient(uow, details)
+            assert patient.id is not None
+            visit = uow.appointments.add(Appointment(
+                patient_id=patient.id, provider=hold.provider, location=hold.location, services=hold.services,
+                start_at=hold.start_at, end_at=hold.end_at, busy_until=hold.busy_until,
+                price_cents=terms.plan.price.cents, reference=secrets.token_urlsafe(12)))
+            assert visit.id is not None
+            card = self._cards.record(uow, taken, patient.id, visit.id, now) if taken is not None else None
+            settle_new_visit(uow, self._composer, clinic, patient, visit, now=now,
+                             manage_link=f"{self._base_url}/bookings/{visit.reference}")
+            if (created and clinic.settings.activation_email_enabled and clinic.settings.portal_enabled
+                    and self._invitations is not None and patient.email):
+                # the welcome email carries a real invitation: a single-use link to choose a password
+                self._invitations.queue_invite(uow, patient, by_email=True, by_sms=False,
+                                               actor=Actor("online booking"))
+            uow.bookings.drop_hold(hold.token)
+            uow.commit()
+        return Confirmation(reference=visit.reference, appointment=visit, patient=patient,
+                            deposit_paid=taken.deposit_paid if taken else Money(0), card=card,
+                            simulated_payment=bool(taken and taken.payment.simulated))
+
+    def _patient(self, uow: UnitOfWork, details: PatientDetails) -> tuple[Patient, bool]:
+        """The profile with this email, or a new one: a returning patient never gets a duplicate."""
+        existing = uow.patients.by_email(details.email)
+        if existing is not None:
+            return existing, False
+        return uow.patients.add(Patient(first_name=details.first_name, last_name=details.last_name,
+                                        email=details.email, mobile=details.mobile, language=details.language)), True
+
+    def _drop_hold(self, token: str) -> None:
+        with self._uow() as uow:
+            uow.bookings.drop_hold(token)
+            uow.commit()

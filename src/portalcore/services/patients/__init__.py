@@ -1,0 +1,1 @@
+"""Finding and adding patients (front desk and admin)."""

@@ -1,0 +1,1 @@
+"""What a patient reads of their own record in the portal."""

@@ -1,0 +1,216 @@
+"""Changing a booked visit: cancelling, with the clinic's cancellation fee charged to the card on file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import attrs
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+
+from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.audit import AuditEvent
+from portalcore.domain.availability import Slot, open_slots
+from portalcore.domain.booking import PaymentRecord
+from portalcore.domain.clinic import Clinic
+from portalcore.domain.clock import local_day_bounds
+from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
+from portalcore.domain.money import Money
+from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.booking.availability import MAX_RANGE_DAYS
+from portalcore.services.clinic.catalog import require_clinic
+from portalcore.services.delivery import MessageComposer
+from portalcore.services.visits.messages import patient_language, visit_context, visit_when
+from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
+from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
+
+
+@attrs.frozen
+class Cancellation:
+    appointment: Appointment
+    fee: Money
+    fee_charged: bool  # False with a fee: no card, or the card was declined; the fee is owed
+
+
+class VisitService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
+                 base_url: str, waitlist: WaitlistKit | None = None) -> None:
+        self._uow, self._clock, self._payments, self._composer = uow, clock, payments, composer
+        self._base_url, self._waitlist = base_url, waitlist
+
+    def preview_fee(self, appointment_id: int) -> Money:
+        """What cancelling now would cost the patient (shown before they confirm)."""
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id))
+        return cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency),
+                                visit.start_at, self._clock.now())
+
+    def cancel(self, appointment_id: int, *, by_patient: bool, waive_fee: bool = False,
+               audit_event: AuditEvent | None = None) -> Cancellation:
+        """Cancels a booked visit and frees its time. A patient pays the clinic's late-cancellation fee from the
+        card on file (the front desk may waive it); a declined card still cancels and leaves the fee owed.
+        ``audit_event`` (who cancelled it in the portal) is written with the change.
+
+        Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more or the clinic does not
+        let patients cancel online."""
+        now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id))
+            refusal = why_patient_may_not_cancel(clinic.settings) if by_patient else None
+            if refusal:
+                raise InvalidInput(refusal)
+            cards = uow.bookings.cards(visit.patient_id)
+        fee = Money(0, clinic.currency) if waive_fee else cancellation_fee(
+            clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at, now)
+        key = f"appointment:{visit.id}:cancellation-fee"
+        payment, status = None, "owed"
+        if fee.cents and cards:
+            try:
+                payment = self._payments.charge(
+                    customer_id=cards[0].customer_id, payment_method_id=cards[0].payment_method_id,
+                    amount_cents=fee.cents, currency=fee.currency, idempotency_key=key,
+                    description="Late cancellation fee")
+                status = payment.status.value
+            except (PaymentDeclined, PaymentUnavailable):
+                status = "declined"
+        with self._uow() as uow:
+            current = self._booked(uow.appointments.get(appointment_id))
+            uow.appointments.set_status(appointment_id, AppointmentStatus.CANCELLED)
+            unschedule_visit(uow, appointment_id, now)
+            if self._waitlist is not None:
+                offer_freed_time(uow, self._waitlist, clinic, current)
+            if fee.cents:
+                uow.bookings.add_payment(PaymentRecord(
+                    idempotency_key=key, patient_id=current.patient_id, kind="cancellation_fee",
+                    provider_payment_id=payment.id if payment else "", amount=fee, status=status,
+                    simulated=bool(payment and payment.simulated), appointment_id=appointment_id), now)
+            patient = uow.patients.get(current.patient_id)
+            if patient is not None and patient.email:
+                names = {s.slug: s.name for s in uow.catalog.services()}
+                language = patient.language or clinic.language
+                zone = ZoneInfo(clinic.time_zone)
+                uow.outbox.add(self._composer.email(
+                    "appointment_cancelled", to=patient.email, language=language,
+                    key=f"appointment:{appointment_id}:cancelled:email",
+                    context={"clinic_name": clinic.name, "patient_name": patient.first_name,
+                             "when": format_datetime(current.start_at.astimezone(zone), "EEEE d MMMM y, h:mm a",
+                                                     tzinfo=zone, locale=language),
+                             "services": [names.get(s, s) for s in current.services],
+                             "fee": format_currency(Decimal(fee.cents) / 100, fee.currency, locale=language)
+                             if fee.cents else "",
+                             "fee_charged": payment is not None, "book_link": f"{self._base_url}/"}), now)
+            if audit_event is not None:
+                uow.access.record(audit_event)
+            uow.commit()
+        return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), fee, payment is not None)
+
+    def reschedule(self, appointment_id: int, start_at: datetime, *, by_patient: bool,
+                   audit_event: AuditEvent | None = None) -> Appointment:
+        """Moves a booked visit (same provider, place and services) to ``start_at``; its reminders and aftercare
+        move with it in the same transaction and the patient is told. A patient may only pick a time the clinic
+        offers online (``patient_times``), and not inside the cancellation window (the front desk may do either).
+        ``audit_event`` (who moved it in the portal) is written with the change.
+
+        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time) or ``SlotTaken``."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id), "moved")
+            uow.bookings.lock_provider(visit.provider)
+            if start_at == visit.start_at:
+                return visit
+            if by_patient:
+                self._patient_may_move(uow, clinic, visit, start_at, now)
+            shift = start_at - visit.start_at
+            uow.appointments.move(appointment_id, start_at, visit.end_at + shift, visit.busy_until + shift)
+            moved = attrs.evolve(visit, start_at=start_at, end_at=visit.end_at + shift,
+                                 busy_until=visit.busy_until + shift, confirmed_at=None)
+            uow.bookings.move_forms(appointment_id, start_at)
+            unschedule_visit(uow, appointment_id, now)
+            schedule_visit(uow, clinic, moved, now)
+            if self._waitlist is not None:
+                offer_freed_time(uow, self._waitlist, clinic, visit)  # the time it left
+            patient = uow.patients.get(visit.patient_id)
+            if patient is not None and patient.email:
+                uow.outbox.add(self._composer.email(
+                    "appointment_moved", to=patient.email, language=patient_language(patient, clinic),
+                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email",
+                    context=visit_context(uow, clinic, patient, moved) | {
+                        "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
+                        "manage_link": f"{self._base_url}/portal"}), now)
+            if audit_event is not None:
+                uow.access.record(audit_event)
+            uow.commit()
+        return moved
+
+    def open_times(self, appointment_id: int, day: date) -> list[Slot]:
+        """The times on clinic-local ``day`` the front desk can move a booked visit to: its provider free for the
+        whole visit (buffers included) in working hours at the visit's location, from now on; the visit does not
+        block itself. Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more."""
+        now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id), "moved")
+            return _open_times(uow, clinic, visit, day, now, earliest=now, latest=local_day_bounds(
+                day, ZoneInfo(clinic.time_zone))[1])
+
+    def patient_times(self, appointment_id: int, first_day: date, last_day: date) -> list[Slot]:
+        """The times on clinic-local days ``first_day``..``last_day`` a patient may move a booked visit to online
+        (what ``reschedule(by_patient=True)`` accepts): none when the clinic does not allow it or the visit is
+        inside the cancellation window. Raises ``NotFound``, or ``InvalidInput`` when it is not booked any more."""
+        if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
+            raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
+        now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id), "moved")
+            if why_patient_may_not_move(clinic.settings, visit.start_at, now):
+                return []
+            days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+            return [slot for day in days for slot in _open_times(uow, clinic, visit, day, now,
+                                                                 **_patient_range(clinic, now))]
+
+    def _patient_may_move(self, uow: UnitOfWork, clinic: Clinic, visit: Appointment, start_at: datetime,
+                          now: datetime) -> None:
+        refusal = why_patient_may_not_move(clinic.settings, visit.start_at, now)
+        if refusal:
+            raise InvalidInput(refusal)
+        slots = _open_times(uow, clinic, visit, start_at.astimezone(ZoneInfo(clinic.time_zone)).date(), now,
+                            **_patient_range(clinic, now))
+        if not any(slot.start_at == start_at for slot in slots):
+            raise InvalidInput("That time is not open for this visit. Please choose one of the times offered.")
+
+    def _booked(self, visit: Appointment | None, doing: str = "cancelled") -> Appointment:
+        if visit is None:
+            raise NotFound("There is no such visit.")
+        if visit.status is not AppointmentStatus.BOOKED:
+            raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
+        return visit
+
+
+def _patient_range(clinic: Clinic, now: datetime) -> dict[str, datetime]:
+    """From the clinic's shortest notice to its horizon: the times a patient may book or move to online."""
+    return {"earliest": now + timedelta(minutes=clinic.settings.min_notice_minutes),
+            "latest": now + timedelta(days=clinic.settings.horizon_days)}
+
+
+def _open_times(uow: UnitOfWork, clinic: Clinic, visit: Appointment, day: date, now: datetime, *,
+                earliest: datetime, latest: datetime) -> list[Slot]:
+    """Where ``visit`` could start on ``day`` between ``earliest`` and ``latest`` (same provider and place)."""
+    provider = uow.catalog.provider(visit.provider)
+    if provider is None:
+        return []
+    zone = ZoneInfo(clinic.time_zone)
+    first, last = local_day_bounds(day, zone)
+    busy = [span for span in uow.availability.busy_times([visit.provider], first, last, now)[visit.provider]
+            if span != (visit.start_at, visit.busy_until)]  # the visit being moved does not block itself
+    return open_slots(provider, first_day=day, last_day=day, zone=zone,
+                      visit_minutes=int((visit.end_at - visit.start_at).total_seconds() // 60),
+                      busy_minutes=int((visit.busy_until - visit.start_at).total_seconds() // 60), busy=busy,
+                      slot_minutes=clinic.settings.slot_minutes, earliest=earliest, latest=latest,
+                      location=visit.location)

@@ -1,0 +1,62 @@
+"""What a reminder's confirm-or-cancel link lets its holder do, for that one visit only."""
+
+from __future__ import annotations
+
+import attrs
+
+from portalcore.domain import audit
+from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain.audit import AuditEvent
+from portalcore.domain.errors import InvalidInput
+from portalcore.domain.money import Money
+from portalcore.ports import Clock, UnitOfWorkFactory
+from portalcore.services.clinic.catalog import require_clinic
+from portalcore.services.visits.changes import Cancellation, VisitService
+from portalcore.services.visits.signed_links import BAD_LINK, VisitLinks
+
+
+@attrs.frozen
+class LinkedVisit:
+    visit: Appointment
+    cancellation_fee: Money  # what cancelling now would cost
+    may_cancel: bool
+    confirmed: bool
+
+
+class LinkedVisitService:
+    """What a reminder's link lets its holder do: see that one visit, confirm it, or cancel it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, links: VisitLinks, visits: VisitService) -> None:
+        self._uow, self._clock, self._links, self._visits = uow, clock, links, visits
+
+    def show(self, token: str, *, ip: str = "") -> LinkedVisit:
+        """The visit a link names (the read is audited). Raises ``InvalidInput`` for a bad or expired link."""
+        visit_id = self._links.read(token, self._clock.now())
+        with self._uow() as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = uow.appointments.get(visit_id)
+            if visit is None:
+                raise InvalidInput(BAD_LINK)
+            uow.access.record(AuditEvent(action=audit.VIEW_VISIT_LINK, at=self._clock.now(), actor="reminder link",
+                                         patient_id=visit.patient_id, ip=ip, detail={"appointment_id": visit_id}))
+            uow.commit()
+        booked = visit.status is AppointmentStatus.BOOKED
+        return LinkedVisit(visit=visit, cancellation_fee=self._visits.preview_fee(visit_id) if booked else
+                           Money(0, clinic.currency), may_cancel=booked and clinic.settings.patients_may_cancel,
+                           confirmed=visit.confirmed_at is not None)
+
+    def confirm(self, token: str) -> Appointment:
+        """Marks the visit confirmed by the patient (twice is harmless). Raises ``InvalidInput``."""
+        visit_id = self._links.read(token, self._clock.now())
+        with self._uow() as uow:
+            visit = uow.appointments.get(visit_id)
+            if visit is None or visit.status is not AppointmentStatus.BOOKED:
+                raise InvalidInput("This visit is no longer booked, so there is nothing to confirm.")
+            uow.appointments.confirm(visit_id, self._clock.now())
+            uow.commit()
+        return attrs.evolve(visit, confirmed_at=visit.confirmed_at or self._clock.now())
+
+    def cancel(self, token: str) -> Cancellation:
+        """Cancels the visit as the patient would from the portal, with the clinic's fee. Raises
+        ``InvalidInput`` (bad link, not booked, the clinic takes cancellations by phone only)."""
+        return self._visits.cancel(self._links.read(token, self._clock.now()), by_patient=True)
