@@ -24,7 +24,8 @@ from portal_web.captcha import csp_sources
 from portal_web.clinic.api import CatalogController
 from portal_web.clinic.pages import PagesController
 from portal_web.dependencies import dependencies
-from portal_web.errors import handle_error
+from portal_web.errors import API_PREFIX, handle_error
+from portal_web.input_guard import InputGuard
 from portal_web.health import healthz
 from portal_web.i18n import load_catalogs, remember_language
 from portal_web.records.pages import RecordPages
@@ -56,6 +57,7 @@ def create_app(portal: Portal) -> Litestar:
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),
         exception_handlers={Exception: handle_error},
+        middleware=[InputGuard(API_PREFIX)],
         csrf_config=csrf_config(base_url, portal.settings.secret_key),
         before_send=[security_headers(base_url, csp_sources(portal.captcha.provider)), remember_language(base_url)],
         allowed_hosts=allowed_hosts(base_url),

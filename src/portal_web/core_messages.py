@@ -25,6 +25,8 @@ CORE_MESSAGES = (
     N_("That code is not right. Please ask for a new code."),
     N_("That service is already in your visit."),
     N_("Choose at least one service."),
+    N_("That day is outside the days the clinic books online."),
+    N_("A name may be at most 100 characters."),
     N_("Your card was declined."),
     N_("Your card was declined (insufficient funds)."),
     N_("The payment service is not reachable right now; nothing was charged. Please try again."),

@@ -56,6 +56,8 @@ HEADINGS = {  # translated where they are shown
     404: N_("We could not find that page"),
     405: N_("That action is not available here"),
     409: N_("Something changed in the meantime"),
+    413: N_("That is too much at once"),
+    415: N_("Please check your request"),
     422: N_("Please check what you entered"),
     429: N_("Please wait a moment"),
     503: N_("Online booking is not available right now"),
@@ -126,7 +128,7 @@ def _describe_http_exception(error: HTTPException) -> Failure:
         return Failure(404, "not_found", NO_SUCH_PAGE, headers=headers)
     if isinstance(error, PermissionDeniedException) and error.detail == "CSRF token verification failed":
         return Failure(403, "csrf_failed", CSRF_FAILED, headers=headers)
-    code = HTTPStatus(error.status_code).name.lower()
+    code = getattr(error, "code", None) or HTTPStatus(error.status_code).name.lower()
     return Failure(error.status_code, code, error.detail or HTTPStatus(error.status_code).phrase, headers=headers)
 
 
@@ -162,8 +164,10 @@ def problem(failure: Failure) -> Problem:
                    alternatives=alternatives or None)
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the problem-details answers a handler may give."""
+def problem_responses(*statuses: int, body: bool = False) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the problem-details answers a handler may give. Every request may be refused
+    with 400 where it enters (``input_guard.py``), one with a ``body`` also with 413 and 415."""
+    guarded = {400, 413, 415} if body else {400}
     return {status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, generate_examples=False,
                                  description=HTTPStatus(status).phrase)
-            for status in statuses}
+            for status in sorted(guarded | set(statuses))}

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from litestar.params import PathParameter
 from msgspec import Meta, Struct
 
 Cents = Annotated[int, Meta(ge=0, description="An amount in minor units (cents) of `currency`.")]
 Currency = Annotated[str, Meta(min_length=3, max_length=3, description="ISO 4217 currency code, e.g. USD.")]
 Slug = Annotated[str, Meta(min_length=1, description="A stable, URL-safe identifier.")]
+MAX_RECORD_ID = 2**31 - 1  # ids are PostgreSQL integers; a larger number names nothing and must not reach SQL
+RecordId = Annotated[int, PathParameter(ge=1, le=MAX_RECORD_ID, description="The number of a record.")]
+"""The one type of every numeric id in a path: out of range is a 400 before any lookup."""
 
 
 class ClinicInfo(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -272,3 +272,14 @@ def test_bad_input_is_one_line_and_exit_code_2(env: dict[str, str], args: list[s
     assert result.output.strip().count("\n") == 0
     assert says in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["patients", "find", "oli\x00via"],
+                                  ["patients", "add", "--first-name", "Ana\x00", "--last-name", "Ruiz"]])
+def test_an_argument_with_a_control_character_is_one_line_and_exit_code_2(env: dict[str, str],
+                                                                         args: list[str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "portal: arguments must not hold control characters (such as NUL); type them again without."]

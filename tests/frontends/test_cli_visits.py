@@ -61,3 +61,12 @@ def test_the_front_desk_lists_moves_and_cancels_visits(env: dict[str, str]) -> N
     assert again.output.strip() == "portal: This visit is cancelled, so it cannot be cancelled."
     no_day = runner.invoke(app, ["visits", "list", "--day", "2026-02-30"], env=env)
     assert no_day.exit_code == 2 and "'2026-02-30' is not a date" in no_day.output
+
+
+@pytest.mark.parametrize("args", [["visits", "list", "--day", "9999-12-31"],
+                                  ["visits", "reschedule", "1", "--to", "9999-12-31 23:00"],
+                                  ["visits", "reschedule", "1", "--to", "0001-01-01 00:00"]])
+def test_days_no_clinic_deals_with_are_one_line_and_exit_code_2(env: dict[str, str], args: list[str]) -> None:
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "portal: That day is outside the days the clinic books online."

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal_web.access.factor_views import (
@@ -21,6 +21,7 @@ from portal_web.access.factor_views import (
 from portal_web.access.forms import LoginCodeForm
 from portal_web.access.pages import show, sign_in
 from portal_web.rendering import render
+from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, read_login_cookie, session_dependencies
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
@@ -107,6 +108,6 @@ class SecurityPages(Controller):
     @post(f"{SECURITY}/passkeys/{{passkey_id:int}}/remove", sync_to_thread=True, status_code=200)
     def remove_passkey(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                        clinic: NamedDependency[Clinic], lang: NamedDependency[str],
-                       visitor: NamedDependency[Visitor], passkey_id: FromPath[int],
+                       visitor: NamedDependency[Visitor], passkey_id: RecordId,
                        data: URLEncodedBody[PasswordCheckForm]) -> Template | Redirect:
         return show(request, clinic, lang, Security(portal, visitor).remove_passkey(passkey_id, data))

@@ -7,12 +7,13 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal_web.access.pages import show
 from portal_web.access.proxy_views import AccountSettings, EmailChangeForm, GrantForm, SwitchForm
 from portal_web.rendering import render
+from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, client_ip, session_dependencies
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
@@ -59,7 +60,7 @@ class ProxyPages(Controller):
     @post("/settings/proxies/{grant_id:int}/revoke", sync_to_thread=True, status_code=200)
     def revoke(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
-               grant_id: FromPath[int]) -> Template | Redirect:
+               grant_id: RecordId) -> Template | Redirect:
         """Ends someone's access at once."""
         return show(request, clinic, lang, settings(request, portal, lang).revoke(visitor, grant_id))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.availability import Slot as OpenSlot
 from portalcore.domain.booking import Hold
 from portalcore.domain.clinic import Clinic
+from portalcore.domain.clock import as_utc
 from portalcore.services.booking.availability import ANY
 from portalcore.services.booking.checkout import Quote
 
@@ -42,10 +43,11 @@ class BookingApi(Controller):
         found = portal.booking.availability(parse_cart(services).services, provider, first_day, last_day, location)
         return availability_info(clinic, found)
 
-    @post("/holds", summary="Hold a time", sync_to_thread=True, responses=problem_responses(400, 404, 409, 422, 503))
+    @post("/holds", summary="Hold a time", sync_to_thread=True,
+          responses=problem_responses(404, 409, 422, 503, body=True))
     def hold(self, portal: NamedDependency[Portal], data: JSONBody[HoldRequest]) -> HoldInfo:
         """Keeps the time for the clinic's hold minutes; 409 `slot_taken` with `alternatives` when it is gone."""
-        held = portal.booking.hold(cart_of(data.services).services, data.provider, data.start_at.astimezone(UTC),
+        held = portal.booking.hold(cart_of(data.services).services, data.provider, as_utc(data.start_at),
                                    data.location)
         return hold_info(held)
 

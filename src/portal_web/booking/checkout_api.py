@@ -21,7 +21,8 @@ class CheckoutApi(Controller):
     path = "/api/v1"
     tags = ["checkout"]
 
-    @post("/phone-checks", summary="Text a code", sync_to_thread=True, responses=problem_responses(400, 422, 503))
+    @post("/phone-checks", summary="Text a code", sync_to_thread=True,
+          responses=problem_responses(422, 503, body=True))
     def start(self, portal: NamedDependency[Portal], lang: NamedDependency[str],
               data: JSONBody[PhoneCheckRequest]) -> PhoneCheck:
         """Texts a 6-digit code to the mobile number; 422 when it cannot receive texts."""
@@ -29,7 +30,7 @@ class CheckoutApi(Controller):
         return PhoneCheck(token=token, phone=phone)
 
     @post("/phone-checks/{token:str}/verify", summary="Check the code", status_code=200, sync_to_thread=True,
-          responses=problem_responses(400, 404, 422))
+          responses=problem_responses(400, 404, 422, body=True))
     def verify(self, portal: NamedDependency[Portal], token: FromPath[str], data: JSONBody[CodeRequest]) -> Verified:
         """422 when the code is wrong, expired or tried too often."""
         return Verified(verified=portal.phone.verify(token, data.code).verified)
@@ -41,7 +42,7 @@ class CheckoutApi(Controller):
         portal.phone.resend(token, lang)
 
     @post("/bookings", summary="Book the held time", sync_to_thread=True,
-          responses=problem_responses(400, 402, 409, 422, 503))
+          responses=problem_responses(400, 402, 409, 422, 503, body=True))
     def book(self, portal: NamedDependency[Portal], clinic: NamedDependency[Clinic], lang: NamedDependency[str],
              data: JSONBody[BookingRequest]) -> BookingInfo:
         """Books the held time for the patient, all or nothing; 402 when the card is declined (nothing is booked)."""

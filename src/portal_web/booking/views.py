@@ -6,7 +6,7 @@ The cart lives in the query string (``services=a,b``), so every cart page is a p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from portalcore.domain.availability import Slot
 from portalcore.domain.booking import Cart
 from portalcore.domain.catalog import Service
 from portalcore.domain.clinic import Clinic, ProviderChoice
+from portalcore.domain.clock import as_utc, plausible_day
 from portalcore.domain.errors import InvalidInput
 from portalcore.services.booking.availability import ANY, TimeTaken
 
@@ -55,15 +56,16 @@ def parse_instant(value: str) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise InvalidInput("That time is not valid; please choose a time again.")
-    return moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 def parse_day(value: str) -> date | None:
-    """A day from a hidden form field; None (this week) when it is missing or not a date."""
+    """A day from a hidden form field; None (this week) when it is missing or not a day a clinic deals with."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if plausible_day(day) else None
 
 
 def clinic_today(portal: Portal, clinic: Clinic) -> date:
@@ -191,7 +193,7 @@ def times_page(portal: Portal, clinic: Clinic, lang: str, cart: Cart, choice: st
 
     With ``taken`` (a hold lost a race) the page answers 409 and offers the next open times first."""
     zone, today = ZoneInfo(clinic.time_zone), clinic_today(portal, clinic)
-    first = first_day or today
+    first = first_day if first_day and plausible_day(first_day) else today
     last = first + timedelta(days=WEEK - 1)
     slots = portal.booking.availability(cart.services, choice, first, last)
     names, services = Names(portal), ",".join(cart.services)
@@ -203,7 +205,8 @@ def times_page(portal: Portal, clinic: Clinic, lang: str, cart: Cart, choice: st
         "previous_href": href("/book/times", services=services, provider=choice, **{"from": earlier.isoformat()})
         if first > today else None,
         "next_href": href("/book/times", services=services, provider=choice,
-                          **{"from": (first + timedelta(days=WEEK)).isoformat()}),
+                          **{"from": (first + timedelta(days=WEEK)).isoformat()})
+        if last < clinic.settings.last_bookable_day(today) else None,
         "taken": taken is not None, "alternatives": alternatives_of(taken, zone, lang, names),
     }
     return Page("times.html", context, status=describe(taken).status if taken else 200)

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Template
 
 from portal_web.rendering import render
+from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, client_ip, session_dependencies
 from portal_web.visits.views import RescheduleForm, VisitChanges
 from portalcore.bootstrap import Portal
@@ -34,7 +35,7 @@ class VisitChangePages(Controller):
 
     @get("/reschedule", name="reschedule_visit", sync_to_thread=True)
     def times(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-              lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: FromPath[int],
+              lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: RecordId,
               first_day: FirstDay = None) -> Template:
         """A week of times the visit may move to (same treatments, provider and place)."""
         return render(request, clinic, lang, changes(request, portal, clinic, lang).times(visitor, visit_id, first_day))
@@ -42,19 +43,19 @@ class VisitChangePages(Controller):
     @post("/reschedule", sync_to_thread=True, status_code=200)
     def reschedule(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                    clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
-                   visit_id: FromPath[int], data: URLEncodedBody[RescheduleForm]) -> Template:
+                   visit_id: RecordId, data: URLEncodedBody[RescheduleForm]) -> Template:
         """Moves the visit to the chosen time; a refused time shows the reason and the times again."""
         return render(request, clinic, lang, changes(request, portal, clinic, lang).reschedule(visitor, visit_id, data))
 
     @get("/cancel", name="cancel_visit", sync_to_thread=True)
     def cancel_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                     clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
-                    visit_id: FromPath[int]) -> Template:
+                    visit_id: RecordId) -> Template:
         """The visit and what cancelling it now costs, before the patient confirms."""
         return render(request, clinic, lang, changes(request, portal, clinic, lang).cancel_form(visitor, visit_id))
 
     @post("/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-               lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: FromPath[int]) -> Template:
+               lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: RecordId) -> Template:
         """Cancels the visit under the clinic's policy (a late fee is charged to the card on file)."""
         return render(request, clinic, lang, changes(request, portal, clinic, lang).cancel(visitor, visit_id))

@@ -20,6 +20,7 @@ from portal_web.rendering import Page
 from portal_web.sessions import Visitor
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
+from portalcore.domain.clock import plausible_day
 from portalcore.domain.errors import PortalError
 from portalcore.services.visits.portal_changes import ManagedVisit
 
@@ -67,7 +68,7 @@ class VisitChanges:
               error: PortalError | None = None) -> Page:
         """A week of times the visit may move to, from ``first_day`` (default: today at the clinic)."""
         path, today = f"/portal/visits/{visit_id}/reschedule", clinic_today(self.portal, self.clinic)
-        first = max(first_day or today, today)
+        first = max(first_day if first_day and plausible_day(first_day) else today, today)
         last = first + timedelta(days=WEEK - 1)
         try:
             options = self.portal.portal_visits.move_options(visitor.session, visit_id, first, last, ip=self.ip)

@@ -7,11 +7,12 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal_web.access.pages import show
 from portal_web.rendering import render
+from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, client_ip, session_dependencies
 from portal_web.visits.waitlist_views import JoinForm, PortalWaitlist, prefilled
 from portalcore.bootstrap import Portal
@@ -48,6 +49,6 @@ class PortalWaitlistPages(Controller):
     @post("/{entry_id:int}/leave", sync_to_thread=True, status_code=200)
     def leave(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], visitor: NamedDependency[Visitor],
-              entry_id: FromPath[int]) -> Template | Redirect:
+              entry_id: RecordId) -> Template | Redirect:
         """Takes one of the patient's entries off the waitlist."""
         return show(request, clinic, lang, pages(request, portal, clinic, lang).leave(visitor, entry_id))

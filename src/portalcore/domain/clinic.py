@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import Enum
 from typing import Any
 
@@ -12,6 +12,8 @@ from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
 from portalcore.domain.quiet_hours import QuietHours
 from portalcore.domain.timed_events import VisitTiming, reminder_offsets
+
+HORIZON_MAX_DAYS = 3650  # ten years: bookings further out are not planning, and dates that far break nothing
 
 
 class ProviderChoice(str, Enum):
@@ -24,6 +26,11 @@ class ProviderChoice(str, Enum):
 def _non_negative(_inst: object, attribute: attrs.Attribute, value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative")
+
+
+def _horizon(_inst: object, attribute: attrs.Attribute, value: int) -> None:
+    if not 0 <= value <= HORIZON_MAX_DAYS:
+        raise ValueError(f"{attribute.name} must be between 0 and {HORIZON_MAX_DAYS} days")
 
 
 def _reminder_texts(_inst: object, _attribute: attrs.Attribute, value: tuple[str, ...]) -> None:
@@ -91,7 +98,7 @@ class ClinicSettings:
     provider_choice: ProviderChoice = ProviderChoice.NAMED_OR_FIRST_AVAILABLE
     cancellation: CancellationPolicy = CancellationPolicy()
     min_notice_minutes: int = attrs.field(default=120, validator=_non_negative)
-    horizon_days: int = attrs.field(default=90, validator=_non_negative)
+    horizon_days: int = attrs.field(default=90, validator=_horizon)
     slot_minutes: int = attrs.field(default=15, validator=attrs.validators.in_((5, 10, 15, 20, 30, 60)))
     hold_minutes: int = attrs.field(default=10, validator=_non_negative)
     card_check: Money = Money(50)  # the temporary authorization that proves a card works (seed 002 step 23)
@@ -113,6 +120,10 @@ class ClinicSettings:
     post_instructions_delay_minutes: int = attrs.field(default=0, validator=_non_negative)
     review_request_hours: int = attrs.field(default=0, validator=_non_negative)  # 0: no review request
     waitlist_offer_minutes: int = attrs.field(default=120, validator=attrs.validators.ge(5))  # how long an offer holds
+
+    def last_bookable_day(self, today: date) -> date:
+        """The last clinic-local day patients may book online (and move a visit or wait for a time to)."""
+        return today + timedelta(days=self.horizon_days)
 
     @property
     def visit_timing(self) -> VisitTiming:

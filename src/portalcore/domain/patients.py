@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import attrs
+
+from portalcore.domain.errors import InvalidInput
+
+NAME_MAX = 100
+GIVE_NAMES = "Please give your first and last name."
+NAME_TOO_LONG = "A name may be at most 100 characters."
 
 
 @attrs.frozen
@@ -44,3 +51,27 @@ OLDEST_BIRTH_DATE = date(1900, 1, 1)
 def plausible_birth_date(born: date | None, today: date) -> bool:
     """A birth date a person can have: not in the future and not before 1900 (none given is fine)."""
     return born is None or OLDEST_BIRTH_DATE <= born <= today
+
+
+def clean_name(text: str) -> str:
+    """A person's name as typed, made safe to store and show: NFC, invisible format characters (zero-width
+    spaces, direction marks) removed, runs of white space made one space. Empty when nothing readable is left:
+    control characters, or no letter at all (a name of dots or zero-width spaces). Raises ``InvalidInput`` for
+    a name over ``NAME_MAX`` characters."""
+    kept = "".join(char for char in unicodedata.normalize("NFC", text)
+                   if unicodedata.category(char) != "Cf")
+    if any(unicodedata.category(char) == "Cc" and not char.isspace() for char in kept):
+        return ""
+    name = " ".join(kept.split())
+    if len(name) > NAME_MAX:
+        raise InvalidInput(NAME_TOO_LONG)
+    return name if any(unicodedata.category(char).startswith("L") for char in name) else ""
+
+
+def check_names(first_name: str, last_name: str, missing: str = GIVE_NAMES) -> tuple[str, str]:
+    """Both names cleaned (``clean_name``); raises ``InvalidInput`` with ``missing`` when either has nothing
+    readable left."""
+    first, last = clean_name(first_name), clean_name(last_name)
+    if not first or not last:
+        raise InvalidInput(missing)
+    return first, last

@@ -10,7 +10,7 @@ import attrs
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose
 from portalcore.domain.errors import InvalidInput, NotFound
-from portalcore.domain.patients import Patient, normalize_email, plausible_birth_date
+from portalcore.domain.patients import Patient, check_names, normalize_email, plausible_birth_date
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.deadlines import schedule_invitation_reminder
 from portalcore.services.access.kit import AccessKit, Actor, stamp
@@ -147,9 +147,7 @@ class InvitationService:
         """Self sign-up. Answers the same whether or not the email is known (no account enumeration): a known
         address gets a "you already have an account" email, a new one a link to verify it. The patient
         profile is linked or created only when the link is opened. Raises ``InvalidInput`` for bad input."""
-        first_name, last_name = first_name.strip(), last_name.strip()
-        if not first_name or not last_name:
-            raise InvalidInput("Please give your first and last name.")
+        first_name, last_name = check_names(first_name, last_name)
         address = check_email(email)
         phone = check_mobile(mobile, self._region) if mobile.strip() else ""
         now = self._kit.clock.now()

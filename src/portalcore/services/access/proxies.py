@@ -10,7 +10,7 @@ import attrs
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
 from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from portalcore.domain.patients import Patient, normalize_email
+from portalcore.domain.patients import Patient, clean_name, normalize_email
 from portalcore.domain.proxies import Area, ProxyGrant, ProxyScope, is_minor
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.deadlines import cancel_grant_jobs, schedule_grant_end
@@ -78,7 +78,7 @@ class ProxyService:
             patient = _patient(uow, patient_id)
             if normalize_email(patient.email) == address:
                 raise InvalidInput("A patient cannot be their own proxy.")
-            account, link = self._account_for(uow, address, first_name.strip(), last_name.strip())
+            account, link = self._account_for(uow, address, clean_name(first_name), clean_name(last_name))
             if any(g.patient_id == patient_id for g, _ in live_grants(uow, account.id or 0, now)):
                 raise Conflict("That person already has access. Remove it first to give different access.")
             zone = clinic_zone(uow)

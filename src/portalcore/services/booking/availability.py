@@ -13,13 +13,35 @@ import attrs
 from portalcore.domain.availability import Slot, first_available, open_slots
 from portalcore.domain.booking import Hold, VisitPlan, plan_cart
 from portalcore.domain.clinic import Clinic, ProviderChoice
-from portalcore.domain.clock import local_day_bounds
+from portalcore.domain.clock import STAFF_REACH_DAYS, days_within, instant_within, local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, SlotTaken
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.clinic.catalog import require_clinic
 
 ANY = "any"
 MAX_RANGE_DAYS = 31
+SLACK = timedelta(days=1)  # a visitor's today may be the clinic's yesterday or tomorrow
+
+
+def bookable_days(clinic: Clinic, first_day: date, last_day: date, now: datetime) -> tuple[date, date]:
+    """The part of ``first_day``..``last_day`` patients may book online: from the clinic's today to its horizon.
+    Raises ``InvalidInput`` when none of it is (a day in the year 9999 never reaches the calendar arithmetic)."""
+    today = now.astimezone(ZoneInfo(clinic.time_zone)).date()
+    return days_within(first_day, last_day, today - SLACK, clinic.settings.last_bookable_day(today) + SLACK)
+
+
+def staff_days(clinic: Clinic, first_day: date, last_day: date, now: datetime) -> tuple[date, date]:
+    """The part of ``first_day``..``last_day`` the front desk may book or move visits to: from today up to
+    ``STAFF_REACH_DAYS`` ahead (staff may book beyond the online horizon). Raises ``InvalidInput`` otherwise."""
+    today = now.astimezone(ZoneInfo(clinic.time_zone)).date()
+    return days_within(first_day, last_day, today - SLACK, today + timedelta(days=STAFF_REACH_DAYS) + SLACK)
+
+
+def check_reach(clinic: Clinic, start_at: datetime, now: datetime, *, by_patient: bool) -> None:
+    """Raises ``InvalidInput`` for a start time outside what patients (or, with ``by_patient=False``, staff)
+    may book, before any calendar arithmetic is done with it."""
+    ahead = clinic.settings.horizon_days if by_patient else STAFF_REACH_DAYS
+    instant_within(start_at, now - SLACK, now + timedelta(days=ahead) + 2 * SLACK)
 
 
 class TimeTaken(SlotTaken):
@@ -70,6 +92,7 @@ class BookingService:
             raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
+            first_day, last_day = bookable_days(clinic, first_day, last_day, self._clock.now())
             plan = load_plan(uow, services)
             return self._slots(uow, clinic, plan, self._candidates(clinic, plan, provider), first_day, last_day,
                                location)
@@ -81,6 +104,7 @@ class BookingService:
         now = self._clock.now()
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
+            check_reach(clinic, start_at, now, by_patient=True)
             plan = load_plan(uow, services)
             candidates = self._candidates(clinic, plan, provider)
             zone = ZoneInfo(clinic.time_zone)

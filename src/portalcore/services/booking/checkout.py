@@ -11,7 +11,7 @@ from portalcore.domain.booking import CardOnFile, Hold, PatientDetails
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable, SlotTaken
 from portalcore.domain.money import Money
-from portalcore.domain.patients import Patient
+from portalcore.domain.patients import Patient, check_names
 from portalcore.domain.policies import check_prior_visits
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.access.invitations import InvitationService
@@ -96,9 +96,7 @@ class CheckoutService:
 
     # -- steps
     def _checked(self, details: PatientDetails) -> PatientDetails:
-        first, last = details.first_name.strip(), details.last_name.strip()
-        if not first or not last:
-            raise InvalidInput("Please give your first and last name.")
+        first, last = check_names(details.first_name, details.last_name)
         return attrs.evolve(details, first_name=first, last_name=last, email=check_email(details.email),
                             mobile=check_mobile(details.mobile, self._region))
 

@@ -20,7 +20,7 @@ from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, Pa
 from portalcore.domain.money import Money
 from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
-from portalcore.services.booking.availability import MAX_RANGE_DAYS
+from portalcore.services.booking.availability import MAX_RANGE_DAYS, bookable_days, check_reach, staff_days
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.visits.messages import patient_language, visit_context, visit_when
@@ -120,6 +120,7 @@ class VisitService:
         now = self._clock.now()
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
+            check_reach(clinic, start_at, now, by_patient=by_patient)
             visit = self._booked(uow.appointments.get(appointment_id), "moved")
             uow.bookings.lock_provider(visit.provider)
             if start_at == visit.start_at:
@@ -155,6 +156,7 @@ class VisitService:
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
+            day, _ = staff_days(clinic, day, day, now)
             visit = self._booked(uow.appointments.get(appointment_id), "moved")
             return _open_times(uow, clinic, visit, day, now, earliest=now, latest=local_day_bounds(
                 day, ZoneInfo(clinic.time_zone))[1])
@@ -168,6 +170,7 @@ class VisitService:
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
+            first_day, last_day = bookable_days(clinic, first_day, last_day, now)
             visit = self._booked(uow.appointments.get(appointment_id), "moved")
             if why_patient_may_not_move(clinic.settings, visit.start_at, now):
                 return []

@@ -81,7 +81,7 @@ class PortalWaitlistService:
                 service = uow.catalog.service(slug)
                 if service is not None and not service.online:
                     raise InvalidInput(NOT_ONLINE.format(name=service.name))
-        return self._waitlist.join(access.patient_id, services, provider, first_day, last_day,
+        return self._waitlist.join(access.patient_id, services, provider, first_day, last_day, by_patient=True,
                                    audit_event=self._event(access, audit.WAITLIST_JOINED, ip, services=list(services),
                                                            provider=provider))
 

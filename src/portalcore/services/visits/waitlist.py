@@ -17,7 +17,7 @@ from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import open_slots
 from portalcore.domain.booking import CardOnFile
 from portalcore.domain.clinic import Clinic
-from portalcore.domain.clock import local_day_bounds
+from portalcore.domain.clock import OUT_OF_REACH, local_day_bounds
 from portalcore.domain.errors import Conflict, InvalidInput, NotFound, SlotTaken
 from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient
@@ -25,7 +25,7 @@ from portalcore.domain.waitlist import (
     ANY_PROVIDER, OFFERS_PER_FREED_TIME, EntryState, OfferState, WaitlistEntry, WaitlistOffer,
 )
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
-from portalcore.services.booking.availability import load_plan
+from portalcore.services.booking.availability import bookable_days, load_plan, staff_days
 from portalcore.services.booking.card_step import CardStep, CardTaken, Quote, quote_for
 from portalcore.services.booking.checkout import Confirmation
 from portalcore.services.booking.new_visit import settle_new_visit
@@ -136,9 +136,10 @@ class WaitlistService:
         self._cards = CardStep(uow, kit.clock, payments)
 
     def join(self, patient_id: int, services: Sequence[str], provider: str, first_day: date,
-             last_day: date, *, audit_event: AuditEvent | None = None) -> WaitlistEntry:
+             last_day: date, *, by_patient: bool = False, audit_event: AuditEvent | None = None) -> WaitlistEntry:
         """Puts a patient on the waitlist for a visit (``provider`` a slug or "any") on clinic-local days
-        ``first_day``..``last_day``; ``audit_event`` (who did it in the portal) is written with it.
+        ``first_day``..``last_day``, within the clinic's online horizon when ``by_patient``, else within what the
+        front desk may book; ``audit_event`` (who did it in the portal) is written with it.
         Raises ``NotFound`` or ``InvalidInput``."""
         now = self._kit.clock.now()
         with self._uow() as uow:
@@ -150,9 +151,12 @@ class WaitlistService:
                 raise InvalidInput("That provider does not offer every service in this visit.")
             if first_day < now.astimezone(ZoneInfo(clinic.time_zone)).date():
                 raise InvalidInput("The first day must not be in the past.")
-            entry = uow.waitlist.add_entry(WaitlistEntry(patient_id=patient_id, services=tuple(services),
-                                                         provider=provider, first_day=first_day,
-                                                         last_day=last_day), now)
+            wanted = WaitlistEntry(patient_id=patient_id, services=tuple(services), provider=provider,
+                                   first_day=first_day, last_day=last_day)
+            reach = bookable_days if by_patient else staff_days
+            if reach(clinic, first_day, last_day, now) != (first_day, last_day):
+                raise InvalidInput(OUT_OF_REACH)
+            entry = uow.waitlist.add_entry(wanted, now)
             if audit_event is not None:
                 uow.access.record(attrs.evolve(audit_event, detail={**audit_event.detail, "entry_id": entry.id}))
             uow.commit()
