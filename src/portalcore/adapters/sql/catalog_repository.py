@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from portalcore.adapters.sql.tables import (
     CategoryRow, ClinicRow, FormTemplateRow, LocationRow, ProviderRow, ServiceFormRow, ServiceProviderRow,
@@ -113,11 +113,12 @@ class SqlCatalogRepository:
     # -- providers
     def providers(self) -> list[Provider]:
         rows = self.session.exec(select(ProviderRow).order_by(ProviderRow.name)).all()
-        return [self._provider(r) for r in rows]
+        offs = self._time_off([row.id for row in rows if row.id is not None])
+        return [self._provider(row, offs.get(row.id, [])) for row in rows]
 
     def provider(self, slug: str) -> Provider | None:
         row = self._by_slug(ProviderRow, slug)
-        return self._provider(row) if row else None
+        return self._provider(row, self._time_off([row.id]).get(row.id, [])) if row and row.id else None
 
     def save_provider(self, provider: Provider) -> Provider:
         row = self._by_slug(ProviderRow, provider.slug) or ProviderRow(slug=provider.slug, name=provider.name)
@@ -129,11 +130,19 @@ class SqlCatalogRepository:
         for off in provider.time_off:
             self.session.add(TimeOffRow(provider_id=row.id, start_at=off.start_at, end_at=off.end_at, reason=off.reason))
         self.session.flush()
-        return self._provider(row)
+        return self._provider(row, self._time_off([row.id]).get(row.id, []) if row.id else [])
 
-    def _provider(self, row: ProviderRow) -> Provider:
-        offs = self.session.exec(
-            select(TimeOffRow).where(TimeOffRow.provider_id == row.id).order_by(TimeOffRow.start_at)).all()
+    def _time_off(self, provider_ids: list[int]) -> dict[int, list[TimeOffRow]]:
+        """Every provider's time off in one statement (never one per provider), in start order."""
+        found: dict[int, list[TimeOffRow]] = {}
+        if provider_ids:
+            for off in self.session.exec(select(TimeOffRow).where(col(TimeOffRow.provider_id).in_(provider_ids))
+                                         .order_by(TimeOffRow.start_at)).all():
+                found.setdefault(off.provider_id, []).append(off)
+        return found
+
+    @staticmethod
+    def _provider(row: ProviderRow, offs: list[TimeOffRow]) -> Provider:
         return Provider(
             slug=row.slug, name=row.name, title=row.title, email=row.email, active=row.active, id=row.id,
             hours=tuple(WorkingHours(h["weekday"], time.fromisoformat(h["start"]), time.fromisoformat(h["end"]),

@@ -1,0 +1,42 @@
+"""Each public route runs a stated number of SQL statements, on SQLite and PostgreSQL, and that number does not
+grow with the size of the clinic (a query per provider would)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from litestar.testing import TestClient
+
+from portalcore.bootstrap import Portal, read_clinic_file
+from tests.statements import counted
+
+AVAILABILITY = "/api/v1/availability?services=neurotoxin&provider=any&from=2026-11-20&to=2026-11-26"
+BUDGETS = {  # route: statements at most (BEGIN counts)
+    "/": 9,
+    "/api/v1/catalog": 7,
+    AVAILABILITY: 11,
+    "/book/times?services=neurotoxin&provider=any": 22,
+    "/healthz": 2,
+}
+
+
+@pytest.mark.parametrize("route", sorted(BUDGETS))
+def test_a_route_keeps_to_its_statement_budget(client: TestClient, demo_portal: Portal, route: str) -> None:
+    with counted(demo_portal) as statements:
+        assert client.get(route).status_code == 200
+    assert len(statements) <= BUDGETS[route], "\n".join(statements)
+
+
+def test_availability_runs_as_many_statements_with_twenty_more_providers(client: TestClient,
+                                                                        demo_portal: Portal) -> None:
+    with counted(demo_portal) as before:
+        client.get(AVAILABILITY)
+    clinic = read_clinic_file()
+    template = clinic["providers"][0]
+    clinic["providers"] += [{**copy.deepcopy(template), "slug": f"extra-{n}", "name": f"Extra Provider {n}"}
+                            for n in range(20)]
+    demo_portal.setup.import_clinic(clinic)
+    with counted(demo_portal) as after:
+        assert client.get(AVAILABILITY).status_code == 200
+    assert len(after) == len(before)
