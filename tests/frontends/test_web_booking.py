@@ -117,12 +117,22 @@ def test_times_page_groups_local_times_by_day(client: TestClient) -> None:
     assert link(response.text, "Previous week").endswith("from=2026-11-16")
 
 
-def test_a_week_without_open_times_says_so_and_offers_the_next(client: TestClient) -> None:
-    response = client.get("/book/times?services=neurotoxin&provider=jessica-lin&from=2027-06-01")
+def test_the_week_at_the_horizon_says_it_has_no_times_and_offers_no_next(client: TestClient) -> None:
+    # the demo clinic books 90 days ahead of Monday 2026-11-16: Sunday 2027-02-14 is the last day, Jessica's day off
+    response = client.get("/book/times?services=neurotoxin&provider=jessica-lin&from=2027-02-14")
 
     assert response.status_code == 200
     assert "There are no open times this week" in text_of(response.text)
-    assert link(response.text, "Next week").endswith("from=2027-06-08")
+    assert "Next week" not in text_of(response.text)
+    week_before = client.get("/book/times?services=neurotoxin&provider=jessica-lin&from=2027-02-07")
+    assert link(week_before.text, "Next week").endswith("from=2027-02-14")
+
+
+def test_a_week_past_the_horizon_is_refused_with_the_reason(client: TestClient) -> None:
+    response = client.get("/book/times?services=neurotoxin&provider=jessica-lin&from=2027-06-01")
+
+    assert response.status_code == 422
+    assert "That day is outside the days the clinic books online." in text_of(response.text)
 
 
 def test_times_page_rejects_a_bad_date_readably(client: TestClient) -> None:
