@@ -15,6 +15,7 @@ from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import read_receipt
 from portal_web.booking.views import cart_href
 from portal_web.rendering import Page, render
+from portal_web.sessions import client_ip
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import PortalError
@@ -36,13 +37,13 @@ class CheckoutPages(Controller):
     def phone(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[DetailsForm]) -> Template:
         """Step 2: the details are checked and a code is texted to the mobile number."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data))
+        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data, client_ip(request)))
 
     @post("/resend", sync_to_thread=True, status_code=200)
     def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
         """Step 2 again, with a fresh code."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data))
+        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data, client_ip(request)))
 
     @post("/verify", sync_to_thread=True, status_code=200)
     def verify(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
