@@ -18,7 +18,8 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.outbox import Channel
 from tests.fakes.memory import RecordingSender
-from tests.frontends.test_web_booking import API, api_hold, last_code
+from tests.frontends.test_web_booking import API, api_hold, hold_time, last_code, reach_confirm_step
+from tests.frontends.test_web_portal_visits import olivia_signed_in
 from tests.frontends.web_forms import form, text_of, title_of
 
 OLIVIA_EMAIL, OLIVIA_MOBILE = "olivia.martinez@example.com", "+12125550143"
@@ -112,3 +113,20 @@ def test_the_patients_own_mobile_still_books_into_her_profile(
     _, after, cards = olivia_visits(demo_portal, clock)
     assert booked["reference"] in {v.reference for v in after} and len(after) == len(before) + 1 and cards == 1
     assert not any("visit-claims" in e.message.text for e in demo_portal.outbox.entries())
+
+
+def test_signed_in_as_the_patient_books_into_her_profile_from_any_mobile(
+        client: TestClient, demo_portal: Portal, clock: FixedClock, sms: RecordingSender,
+        mailer: RecordingSender) -> None:
+    olivia_signed_in(client, demo_portal, mailer)
+    _, before, _ = olivia_visits(demo_portal, clock)
+    checkout = hold_time(client)
+    step3 = reach_confirm_step(client, sms, checkout, {"first_name": "Olivia", "last_name": "Martinez",
+                                                       "email": OLIVIA_EMAIL, "mobile": STRANGER_MOBILE})
+
+    done = client.post(f"{checkout}/confirm", data=form(step3, f"{checkout}/confirm").data(
+        accept_policy="yes", payment_method="pm_card_visa"), follow_redirects=False)
+
+    assert done.status_code == 303, text_of(done.text)
+    _, after, cards = olivia_visits(demo_portal, clock)
+    assert len(after) == len(before) + 1 and cards == 1

@@ -65,8 +65,9 @@ def visit_summary(portal: Portal, clinic: Clinic, lang: str, *, services: Sequen
 class Checkout:
     """The steps for one hold token; each returns the page to show (``confirm`` the booking when it worked)."""
 
-    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str) -> None:
+    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str, signed_in: int | None = None) -> None:
         self.portal, self.clinic, self.lang, self.token = portal, clinic, lang, token
+        self.signed_in = signed_in  # the patient whose portal session made the request (their own record)
 
     def details(self, form: DetailsForm | None = None, error: PortalError | None = None) -> Page:
         return self._step(lambda hold: self._details(hold, form or DetailsForm(), error))
@@ -117,7 +118,8 @@ class Checkout:
                                  mobile=form.mobile, language=self.lang)
         try:
             return self.portal.checkout.confirm(self.token, form.phone_token, details, form.payment_method,
-                                                accepted_policy=bool(form.accept_policy))
+                                                accepted_policy=bool(form.accept_policy),
+                                                signed_in_patient=self.signed_in)
         except InvalidInput as error:  # refused before anything happened: step 3 again, with what was chosen
             refused: PortalError = error
         except PortalError as error:  # declined, payments down or time taken: the service released the hold
@@ -155,7 +157,7 @@ class Checkout:
 
     def _confirmation(self, hold: Hold, form: DetailsForm, phone_token: str,
                       error: PortalError | None = None) -> Page:
-        quote = self.portal.checkout.quote(self.token, form.email)
+        quote = self.portal.checkout.quote(self.token, form.email, phone_token, self.signed_in)
         context = {**self._context(hold, form, error), "phone_token": phone_token, "quote": quote,
                    "simulated": self.portal.payments.simulated, "cards": SIMULATED_CARDS,
                    "accepted": isinstance(form, ConfirmForm) and bool(form.accept_policy),
