@@ -98,9 +98,17 @@ class TextBudget:
         return self.clinic_today >= self.clinic_per_day
 
     def check(self) -> None:
-        """Raises ``InvalidInput`` when another text would go over a limit."""
+        """Raises ``TextsUsedUp`` when another text would go over a limit."""
         if self.to_number >= TEXTS_PER_NUMBER or self.from_ip >= TEXTS_PER_IP or self.clinic_full:
-            raise InvalidInput(NO_MORE_TEXTS)
+            raise TextsUsedUp(self.clinic_full)
+
+
+class TextsUsedUp(InvalidInput):
+    """No more codes may be texted now; ``clinic_full`` when the clinic's daily limit is what was reached."""
+
+    def __init__(self, clinic_full: bool) -> None:
+        super().__init__(NO_MORE_TEXTS)
+        self.clinic_full = clinic_full
 
 
 def new_challenge(token: str, phone: str, code_hash: str, now: datetime) -> PhoneChallenge:

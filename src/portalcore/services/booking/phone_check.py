@@ -12,12 +12,13 @@ import hmac
 import logging
 import secrets
 from datetime import datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.domain.verification import (
-    CODE_TTL, TEXT_DAY, TEXT_WINDOW, PhoneChallenge, TextBudget, new_challenge,
+    CODE_TTL, TEXT_DAY, TEXT_WINDOW, PhoneChallenge, TextBudget, TextsUsedUp, new_challenge,
 )
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.clinic.catalog import require_clinic
@@ -49,11 +50,14 @@ class PhoneVerificationService:
         or when the number, the sender or the clinic has had all the texts it may have for now."""
         phone = check_texting_number(mobile, self._region)
         token, code, now = secrets.token_urlsafe(24), new_code(), self._clock.now()
-        with self._uow() as uow:
-            self._count_text(uow, phone, ip, now)
-            uow.bookings.add_challenge(new_challenge(token, phone, self._hash(token, code), now), now)
-            key = self._queue(uow, token, phone, code, 1, language)
-            uow.commit()
+        try:
+            with self._uow() as uow:
+                self._count_text(uow, phone, ip, now)
+                uow.bookings.add_challenge(new_challenge(token, phone, self._hash(token, code), now), now)
+                key = self._queue(uow, token, phone, code, 1, language)
+                uow.commit()
+        except TextsUsedUp as refused:
+            self._refused(refused, now)
         self._dispatcher.dispatch_key(key)
         return token, phone
 
@@ -61,16 +65,19 @@ class PhoneVerificationService:
         """Texts a fresh code for the same challenge; raises ``InvalidInput`` when asked again too soon, or when
         the number, the sender or the clinic has had all the texts it may have for now."""
         code, now = new_code(), self._clock.now()
-        with self._uow() as uow:
-            challenge = self._load(uow, token)
-            wait = challenge.resend_wait(now)
-            if wait:
-                raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
-            self._count_text(uow, challenge.phone, ip, now)
-            updated = challenge.resent(self._hash(token, code), now)
-            uow.bookings.save_challenge(updated)
-            key = self._queue(uow, token, challenge.phone, code, updated.sends, language)
-            uow.commit()
+        try:
+            with self._uow() as uow:
+                challenge = self._load(uow, token)
+                wait = challenge.resend_wait(now)
+                if wait:
+                    raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
+                self._count_text(uow, challenge.phone, ip, now)
+                updated = challenge.resent(self._hash(token, code), now)
+                uow.bookings.save_challenge(updated)
+                key = self._queue(uow, token, challenge.phone, code, updated.sends, language)
+                uow.commit()
+        except TextsUsedUp as refused:
+            self._refused(refused, now)
         self._dispatcher.dispatch_key(key)
 
     def verify(self, token: str, code: str) -> PhoneChallenge:
@@ -93,26 +100,27 @@ class PhoneVerificationService:
         return updated
 
     def _count_text(self, uow: UnitOfWork, phone: str, ip: str, now: datetime) -> None:
-        """Counts one more text under each limit, or raises ``InvalidInput`` (counting nothing) when one is full.
-        The clinic's daily limit is logged and emailed to the clinic once a day when reached; that alert is
-        committed even though the request is refused."""
+        """Counts one more text under each limit, or raises ``TextsUsedUp`` when that goes over one; the caller's
+        transaction then ends without a commit, so a refused request counts nowhere. The counters are locked
+        while counting, so requests at the same moment cannot slip past a limit together."""
         clinic = require_clinic(uow.clinic.get())
-        keys = self._text_keys(clinic, phone, ip, now)
-        budget = TextBudget(
-            to_number=uow.access.throttle(keys[0], now, int(TEXT_WINDOW.total_seconds())),
-            from_ip=uow.access.throttle(keys[1], now, int(TEXT_WINDOW.total_seconds())) if ip else 0,
-            clinic_today=uow.access.throttle(keys[2], now, int(TEXT_DAY.total_seconds())),
-            clinic_per_day=clinic.settings.phone_checks_per_day)
-        try:
-            budget.check()
-        except InvalidInput:
-            if budget.clinic_full:
-                self._alert(uow, clinic, keys[2], now)
+        number, sender, day = self._text_keys(clinic, phone, ip, now)
+        hour, whole_day = int(TEXT_WINDOW.total_seconds()), int(TEXT_DAY.total_seconds())
+        TextBudget(to_number=uow.access.count_failure(number, now, hour) - 1,
+                   from_ip=uow.access.count_failure(sender, now, hour) - 1 if ip else 0,
+                   clinic_today=uow.access.count_failure(day, now, whole_day) - 1,
+                   clinic_per_day=clinic.settings.phone_checks_per_day).check()
+
+    def _refused(self, refused: TextsUsedUp, now: datetime) -> NoReturn:
+        """Re-raises ``refused``; when the clinic's daily limit was reached, the clinic is told first (logged,
+        and emailed once that day: key ``alert:phone-checks:{day}``, listed by ``portal outbox list``)."""
+        if refused.clinic_full:
+            with self._uow() as uow:
+                clinic = require_clinic(uow.clinic.get())
+                day = now.astimezone(ZoneInfo(clinic.time_zone)).date().isoformat()
+                self._alert(uow, clinic, day, now)
                 uow.commit()
-            raise
-        for key, window in zip(keys, (TEXT_WINDOW, TEXT_WINDOW, TEXT_DAY), strict=True):
-            if key != keys[1] or ip:
-                uow.access.count_failure(key, now, int(window.total_seconds()))
+        raise refused
 
     def _text_keys(self, clinic: Clinic, phone: str, ip: str, now: datetime) -> tuple[str, str, str]:
         # keyed hashes: the throttle table holds no phone numbers or addresses
@@ -121,8 +129,7 @@ class PhoneVerificationService:
         day = now.astimezone(ZoneInfo(clinic.time_zone)).date().isoformat()
         return f"text:number:{number}", f"text:ip:{sender}", f"text:clinic:{day}"
 
-    def _alert(self, uow: UnitOfWork, clinic: Clinic, key: str, now: datetime) -> None:
-        day = key.rsplit(":", 1)[1]
+    def _alert(self, uow: UnitOfWork, clinic: Clinic, day: str, now: datetime) -> None:
         log.warning("phone checks: the clinic's daily limit of %d texts is reached for %s; no more codes are "
                     "texted today", clinic.settings.phone_checks_per_day, day)
         if clinic.email:
