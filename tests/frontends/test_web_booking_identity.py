@@ -102,6 +102,12 @@ def test_the_visit_joins_the_record_only_through_the_emailed_link(
     again = client.post(link, data=form(page.text, link).data(), follow_redirects=False)
     assert again.status_code == 303 and len(olivia_visits(demo_portal, clock)[1]) == len(after)
 
+    # a late cancellation of that visit is charged to the card that secured it (Olivia has none of her own)
+    claimed = next(v for v in after if v.reference == booked["reference"])
+    clock.advance(claimed.start_at - clock.now() - timedelta(hours=12))
+    cancelled = demo_portal.visits.cancel(claimed.id or 0, by_patient=True)
+    assert (cancelled.fee.cents, cancelled.fee_charged) == (5000, True)
+
 
 def test_the_patients_own_mobile_still_books_into_her_profile(
         client: TestClient, demo_portal: Portal, clock: FixedClock, sms: RecordingSender) -> None:
