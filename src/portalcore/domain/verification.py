@@ -14,8 +14,8 @@ MAX_FAILURES = 5
 RESEND_AFTER = timedelta(seconds=30)
 MAX_SENDS = 5
 # Texting codes costs the clinic money and can flood a stranger's phone (SMS pumping and bombing), so texts are
-# counted per number and per address the requests come from, over a rolling hour; the clinic's daily total is a
-# clinic setting (``phone_checks_per_day``).
+# counted per number and per address the requests come from, in hours counted from the first text; the clinic's
+# daily total (per clinic-local day) is a clinic setting (``phone_checks_per_day``).
 TEXTS_PER_NUMBER = 5
 TEXTS_PER_IP = 20
 TEXT_WINDOW = timedelta(hours=1)
