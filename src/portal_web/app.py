@@ -19,6 +19,7 @@ from portal_web.access.proxy_pages import ProxyPages
 from portal_web.booking.api import BookingApi
 from portal_web.booking.checkout_api import CheckoutApi
 from portal_web.booking.checkout_pages import CheckoutPages, ConfirmationPages
+from portal_web.booking.claim_pages import VisitClaimPages
 from portal_web.booking.pages import BookingPages
 from portal_web.captcha import csp_sources
 from portal_web.clinic.api import CatalogController
@@ -52,7 +53,8 @@ def create_app(portal: Portal) -> Litestar:
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
                         BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages,
                         PasskeySignInPages, SecurityPages, ProxyPages,
-                        RecordPages, VisitChangePages, PortalWaitlistPages, VisitLinkPages, WaitlistPages, healthz,
+                        RecordPages, VisitChangePages, PortalWaitlistPages, VisitLinkPages, WaitlistPages,
+                        VisitClaimPages, healthz,
                         static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),

@@ -42,4 +42,8 @@ CORE_MESSAGES = (
     N_("This password is on a list of common or leaked passwords; choose another."),
     N_("Don't build your password from your name, email or the clinic's name."),
     N_("Don't use the same character over and over; a few unrelated words make a strong password."),
+    # texting booking codes and visits booked with a known email (issue 12)
+    N_("We cannot send more codes right now. Please try again later or call the clinic."),
+    N_("Please give a mobile number that can receive text messages."),
+    N_("This link has expired or was already used. Please call the clinic if a visit is missing."),
 )

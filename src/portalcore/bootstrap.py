@@ -38,6 +38,7 @@ from portalcore.services.access.second_factors import SecondFactorService
 from portalcore.services.booking.availability import BookingService
 from portalcore.services.booking.checkout import CheckoutService
 from portalcore.services.booking.phone_check import PhoneVerificationService
+from portalcore.services.booking.visit_claims import VisitClaims
 from portalcore.services.clinic.catalog import CatalogService
 from portalcore.services.clinic.setup import SetupService
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher, OutboxService
@@ -71,6 +72,7 @@ class Portal:
     booking: BookingService
     checkout: CheckoutService
     phone: PhoneVerificationService
+    visit_claims: VisitClaims
     visits: VisitService
     payments: PaymentGateway
     invitations: InvitationService
@@ -185,12 +187,14 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     proxies = ProxyService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
+    claims = VisitClaims(uow, clock, composer, settings.secret_key.encode(), settings.base_url)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
         patients=PatientService(uow, clock=clock, invitations=invitations),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
-        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations),
+        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, claims, invitations=invitations),
+        visit_claims=claims,
         phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),

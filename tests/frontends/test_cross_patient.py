@@ -75,6 +75,8 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/book/checkout/{token:str}/release": {"token": lambda w: w.b_hold},
     "/bookings/{reference:str}": {"reference": lambda w: w.b_reference},
     "/bookings/{reference:str}/calendar.ics": {"reference": lambda w: w.b_reference},
+    # a bearer secret of another kind stands in for the link emailed when B's address books from another phone
+    "/visit-claims/{token:str}": {"token": lambda w: w.b_reset},
     "/api/v1/catalog": {},
     "/api/v1/availability": {},
     "/api/v1/holds": {},

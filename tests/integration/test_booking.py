@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -276,3 +277,11 @@ def test_the_worker_clears_holds_that_ran_out_and_leaves_live_ones(demo_portal: 
     assert demo_portal.booking.held(live.token).start_at == local(TUESDAY, 14, 30)
     with pytest.raises(InvalidInput, match="run out"):
         demo_portal.booking.held(stale.token)
+
+
+def test_twenty_codes_asked_at_once_are_all_sent_and_counted(demo_portal: Portal, sms: RecordingSender) -> None:
+    # the first text of the day creates the clinic's counter: concurrent requests must not trip over each other
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        asked = [pool.submit(demo_portal.phone.start, f"+1212555{n:04d}") for n in range(100, 120)]
+    assert [repr(future.exception()) for future in asked if future.exception()] == []
+    assert len(sms.sent) == 20

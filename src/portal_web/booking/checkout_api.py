@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from portal_web.booking.schemas import BookingInfo, BookingRequest, CodeRequest, PhoneCheck, PhoneCheckRequest, Verified
+from portal_web.captcha import HumanCheckFailed
 from portal_web.errors import problem_responses
+from portal_web.sessions import client_ip
 from portalcore.bootstrap import Portal
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.booking import PatientDetails
@@ -23,10 +27,14 @@ class CheckoutApi(Controller):
 
     @post("/phone-checks", summary="Text a code", sync_to_thread=True,
           responses=problem_responses(422, 503, body=True))
-    def start(self, portal: NamedDependency[Portal], lang: NamedDependency[str],
+    def start(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: NamedDependency[str],
               data: JSONBody[PhoneCheckRequest]) -> PhoneCheck:
-        """Texts a 6-digit code to the mobile number; 422 when it cannot receive texts."""
-        token, phone = portal.phone.start(data.mobile, lang)
+        """Texts a 6-digit code to the mobile number; 422 when it cannot receive texts or too many codes were
+        sent; 400 without a CAPTCHA token the provider confirms, when the clinic has one."""
+        ip = client_ip(request)
+        if portal.captcha.enabled and not portal.captcha.verify(data.captcha_token, remote_ip=ip or None):
+            raise HumanCheckFailed()
+        token, phone = portal.phone.start(data.mobile, lang, ip=ip)
         return PhoneCheck(token=token, phone=phone)
 
     @post("/phone-checks/{token:str}/verify", summary="Check the code", status_code=200, sync_to_thread=True,
@@ -37,9 +45,10 @@ class CheckoutApi(Controller):
 
     @post("/phone-checks/{token:str}/resend", summary="Text a new code", status_code=202, sync_to_thread=True,
           responses=problem_responses(404, 422))
-    def resend(self, portal: NamedDependency[Portal], lang: NamedDependency[str], token: FromPath[str]) -> None:
-        """Sends a fresh code; 422 when asked again too soon."""
-        portal.phone.resend(token, lang)
+    def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: NamedDependency[str],
+               token: FromPath[str]) -> None:
+        """Sends a fresh code; 422 when asked again too soon or too many codes were sent."""
+        portal.phone.resend(token, lang, ip=client_ip(request))
 
     @post("/bookings", summary="Book the held time", sync_to_thread=True,
           responses=problem_responses(400, 402, 409, 422, 503, body=True))

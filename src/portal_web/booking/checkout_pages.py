@@ -15,9 +15,17 @@ from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import read_receipt
 from portal_web.booking.views import cart_href
 from portal_web.rendering import Page, render
+from portal_web.sessions import client_ip, find_visitor
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import PortalError
+
+
+def own_record(request: Request[Any, Any, Any], portal: Portal) -> int | None:
+    """The patient signed in to the portal in this browser (their own record, not one they act for), if any: a
+    booking with their email goes onto their profile whatever mobile they prove (issue 12)."""
+    visitor = find_visitor(request, portal)
+    return visitor.account.account.patient_id if visitor is not None else None
 
 
 class CheckoutPages(Controller):
@@ -36,26 +44,27 @@ class CheckoutPages(Controller):
     def phone(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[DetailsForm]) -> Template:
         """Step 2: the details are checked and a code is texted to the mobile number."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data))
+        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data, client_ip(request)))
 
     @post("/resend", sync_to_thread=True, status_code=200)
     def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
         """Step 2 again, with a fresh code."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data))
+        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data, client_ip(request)))
 
     @post("/verify", sync_to_thread=True, status_code=200)
     def verify(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
         """Step 3 once the code is right: the price, the policy and the card."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).verify(data))
+        checkout = Checkout(portal, clinic, lang, token, own_record(request, portal))
+        return render(request, clinic, lang, checkout.verify(data))
 
     @post("/confirm", sync_to_thread=True, status_code=200)
     def confirm(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str],
                 data: URLEncodedBody[ConfirmForm]) -> Redirect | Template:
         """Books the visit and shows its confirmation page."""
-        result = Checkout(portal, clinic, lang, token).confirm(data)
+        result = Checkout(portal, clinic, lang, token, own_record(request, portal)).confirm(data)
         if isinstance(result, Page):
             return render(request, clinic, lang, result)
         return booked(portal, result)

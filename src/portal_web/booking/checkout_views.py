@@ -16,6 +16,7 @@ from litestar.response import Redirect
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import receipt_cookie, receipt_of
 from portal_web.booking.views import Names, href
+from portal_web.captcha import refusal, widget
 from portal_web.errors import describe
 from portal_web.i18n import N_, date_label, time_label
 from portal_web.rendering import Page
@@ -64,20 +65,24 @@ def visit_summary(portal: Portal, clinic: Clinic, lang: str, *, services: Sequen
 class Checkout:
     """The steps for one hold token; each returns the page to show (``confirm`` the booking when it worked)."""
 
-    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str) -> None:
+    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str, signed_in: int | None = None) -> None:
         self.portal, self.clinic, self.lang, self.token = portal, clinic, lang, token
+        self.signed_in = signed_in  # the patient whose portal session made the request (their own record)
 
     def details(self, form: DetailsForm | None = None, error: PortalError | None = None) -> Page:
         return self._step(lambda hold: self._details(hold, form or DetailsForm(), error))
 
-    def phone(self, form: DetailsForm) -> Page:
-        """Checks the details and texts a code to the mobile number."""
+    def phone(self, form: DetailsForm, ip: str = "") -> Page:
+        """Checks the details (and the human check) and texts a code to the mobile number."""
         def start(hold: Hold) -> Page:
             try:
+                refused = refusal(self.portal, form, ip)
+                if refused:
+                    raise refused
                 if not form.first_name.strip() or not form.last_name.strip():
                     raise InvalidInput(NAMES_MISSING)
                 email = check_email(form.email)
-                phone_token, mobile = self.portal.phone.start(form.mobile, self.lang)
+                phone_token, mobile = self.portal.phone.start(form.mobile, self.lang, ip=ip)
             except PortalError as error:
                 return self._details(hold, form, error)
             entered = DetailsForm(first_name=form.first_name.strip(), last_name=form.last_name.strip(),
@@ -85,10 +90,10 @@ class Checkout:
             return self._code(hold, entered, phone_token)
         return self._step(start)
 
-    def resend(self, form: CodeForm) -> Page:
+    def resend(self, form: CodeForm, ip: str = "") -> Page:
         def again(hold: Hold) -> Page:
             try:
-                self.portal.phone.resend(form.phone_token, self.lang)
+                self.portal.phone.resend(form.phone_token, self.lang, ip=ip)
             except PortalError as error:
                 return self._code(hold, form, form.phone_token, error=error)
             return self._code(hold, form, form.phone_token, notice=CODE_SENT_AGAIN)
@@ -113,7 +118,8 @@ class Checkout:
                                  mobile=form.mobile, language=self.lang)
         try:
             return self.portal.checkout.confirm(self.token, form.phone_token, details, form.payment_method,
-                                                accepted_policy=bool(form.accept_policy))
+                                                accepted_policy=bool(form.accept_policy),
+                                                signed_in_patient=self.signed_in)
         except InvalidInput as error:  # refused before anything happened: step 3 again, with what was chosen
             refused: PortalError = error
         except PortalError as error:  # declined, payments down or time taken: the service released the hold
@@ -141,7 +147,8 @@ class Checkout:
                     switch_path=f"/book/checkout/{self.token}")
 
     def _details(self, hold: Hold, form: DetailsForm, error: PortalError | None = None) -> Page:
-        return self._page("checkout_details.html", self._context(hold, form, error), error)
+        context = {**self._context(hold, form, error), "captcha": widget(self.portal)}
+        return self._page("checkout_details.html", context, error)
 
     def _code(self, hold: Hold, form: DetailsForm, phone_token: str, error: PortalError | None = None,
               notice: str | None = None) -> Page:
@@ -150,7 +157,7 @@ class Checkout:
 
     def _confirmation(self, hold: Hold, form: DetailsForm, phone_token: str,
                       error: PortalError | None = None) -> Page:
-        quote = self.portal.checkout.quote(self.token, form.email)
+        quote = self.portal.checkout.quote(self.token, form.email, phone_token, self.signed_in)
         context = {**self._context(hold, form, error), "phone_token": phone_token, "quote": quote,
                    "simulated": self.portal.payments.simulated, "cards": SIMULATED_CARDS,
                    "accepted": isinstance(form, ConfirmForm) and bool(form.accept_policy),

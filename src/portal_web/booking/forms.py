@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from msgspec import Struct
 
+from portal_web.captcha import CaptchaFields
+
 
 class HoldForm(Struct, kw_only=True):
     """A time button on the times page: the time, with whom and where, and the week to show again if taken."""
@@ -16,8 +18,9 @@ class HoldForm(Struct, kw_only=True):
     week: str = ""
 
 
-class DetailsForm(Struct, kw_only=True):
-    """Step 1 of the checkout; later steps carry the same fields in hidden inputs (never in the URL)."""
+class DetailsForm(CaptchaFields, kw_only=True):
+    """Step 1 of the checkout; later steps carry the same fields in hidden inputs (never in the URL). Step 1
+    texts a code, so it carries the human check too (when the clinic has a CAPTCHA provider)."""
 
     first_name: str = ""
     last_name: str = ""

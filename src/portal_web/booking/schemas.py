@@ -67,6 +67,8 @@ class PhoneCheckRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     """Text a 6-digit code to this mobile number."""
 
     mobile: Annotated[str, Meta(min_length=1, max_length=40)]
+    captcha_token: Annotated[str, Meta(max_length=4000, description=(
+        "The token of the clinic's CAPTCHA widget; needed when the clinic has a CAPTCHA provider."))] = ""
 
 
 class PhoneCheck(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -19,6 +19,7 @@ class LinkPurpose(str, Enum):
     VERIFY_EMAIL = "verify_email"  # prove the address given at sign-up
     RESET = "reset"  # forgot password
     EMAIL_CHANGE = "email_change"  # confirm a new address through that address
+    CLAIM_VISIT = "claim_visit"  # add a visit booked online with this address (another mobile) to the record
 
 
 @attrs.frozen

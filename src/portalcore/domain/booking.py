@@ -132,3 +132,15 @@ class CardOnFile:
     brand: str = ""
     last4: str = ""
     simulated: bool = False
+
+
+def books_into_profile(profile_id: int | None, profile_mobile: str, verified_mobile: str,
+                       signed_in_patient: int | None = None) -> bool:
+    """Whether a booking made with an existing profile's email goes straight onto that profile (issue 12).
+
+    Anyone can type a known email, so the email alone proves nothing: the booker must have proven the mobile on
+    that profile with the texted code, or be signed in to the portal as that patient. Otherwise the visit is
+    booked for the booker alone and joins the profile only when someone follows the link emailed to it."""
+    if signed_in_patient is not None and signed_in_patient == profile_id:
+        return True
+    return bool(profile_mobile) and profile_mobile == verified_mobile

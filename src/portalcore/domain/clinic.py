@@ -120,6 +120,9 @@ class ClinicSettings:
     post_instructions_delay_minutes: int = attrs.field(default=0, validator=_non_negative)
     review_request_hours: int = attrs.field(default=0, validator=_non_negative)  # 0: no review request
     waitlist_offer_minutes: int = attrs.field(default=120, validator=attrs.validators.ge(5))  # how long an offer holds
+    # texts with a booking code the clinic sends in a day at most (issue 12: SMS pumping); reaching it is logged
+    # and emailed to the clinic once that day
+    phone_checks_per_day: int = attrs.field(default=500, validator=attrs.validators.ge(1))
 
     def last_bookable_day(self, today: date) -> date:
         """The last clinic-local day patients may book online (and move a visit or wait for a time to)."""

@@ -13,6 +13,14 @@ CODE_TTL = timedelta(minutes=10)
 MAX_FAILURES = 5
 RESEND_AFTER = timedelta(seconds=30)
 MAX_SENDS = 5
+# Texting codes costs the clinic money and can flood a stranger's phone (SMS pumping and bombing), so texts are
+# counted per number and per address the requests come from, in hours counted from the first text; the clinic's
+# daily total (per clinic-local day) is a clinic setting (``phone_checks_per_day``).
+TEXTS_PER_NUMBER = 5
+TEXTS_PER_IP = 20
+TEXT_WINDOW = timedelta(hours=1)
+TEXT_DAY = timedelta(days=1)
+NO_MORE_TEXTS = "We cannot send more codes right now. Please try again later or call the clinic."
 
 
 class CodeRules:
@@ -73,6 +81,34 @@ class PhoneChallenge(CodeRules):
     failures: int = 0
     sends: int = 1
     verified_at: datetime | None = None
+
+
+@attrs.frozen
+class TextBudget:
+    """How many texts have gone out under each limit: to this number and from this address in the last hour,
+    and for the whole clinic today. The same answer for whichever limit is reached."""
+
+    to_number: int
+    from_ip: int
+    clinic_today: int
+    clinic_per_day: int
+
+    @property
+    def clinic_full(self) -> bool:
+        return self.clinic_today >= self.clinic_per_day
+
+    def check(self) -> None:
+        """Raises ``TextsUsedUp`` when another text would go over a limit."""
+        if self.to_number >= TEXTS_PER_NUMBER or self.from_ip >= TEXTS_PER_IP or self.clinic_full:
+            raise TextsUsedUp(self.clinic_full)
+
+
+class TextsUsedUp(InvalidInput):
+    """No more codes may be texted now; ``clinic_full`` when the clinic's daily limit is what was reached."""
+
+    def __init__(self, clinic_full: bool) -> None:
+        super().__init__(NO_MORE_TEXTS)
+        self.clinic_full = clinic_full
 
 
 def new_challenge(token: str, phone: str, code_hash: str, now: datetime) -> PhoneChallenge:

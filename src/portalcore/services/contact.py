@@ -27,3 +27,19 @@ def check_mobile(number: str, region: str = "US") -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(f"{number!r} is not a valid phone number.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What a text can reach: a toll-free or premium-rate number (SMS pumping), a landline or a pager cannot prove that
+# someone holds a mobile phone. Where the numbering plan does not tell mobiles apart (the US), it says
+# FIXED_LINE_OR_MOBILE.
+TEXTABLE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+NOT_A_MOBILE = "Please give a mobile number that can receive text messages."
+
+
+def check_texting_number(number: str, region: str = "US") -> str:
+    """Like ``check_mobile``, and the number must be a mobile (or a number that may be one); raises
+    ``InvalidInput`` for toll-free, premium-rate, shared-cost, landline and other numbers."""
+    checked = check_mobile(number, region)
+    if phonenumbers.number_type(phonenumbers.parse(checked)) not in TEXTABLE:
+        raise InvalidInput(NOT_A_MOBILE)
+    return checked

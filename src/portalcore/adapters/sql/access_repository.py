@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import attrs
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -157,12 +159,14 @@ class SqlAccessRepository:
         return row.failures
 
     def count_failure(self, key: str, now: datetime, window_seconds: int) -> int:
+        # ON CONFLICT DO NOTHING, then lock: two requests counting a new key at once (the clinic's first text of
+        # the day) both count, where two plain INSERTs would break the unique key on PostgreSQL
+        upsert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        self.session.execute(upsert(ThrottleRow).values(key=key, failures=0, window_started_at=now)
+                             .on_conflict_do_nothing(index_elements=["key"]))
         row = self.session.execute(select(ThrottleRow).where(ThrottleRow.key == key).with_for_update()
-                                   ).scalar_one_or_none()
-        if row is None:
-            self.session.execute(insert(ThrottleRow).values(key=key, failures=1, window_started_at=now))
-            return 1
-        if (now - row.window_started_at).total_seconds() >= window_seconds:
+                                   .execution_options(populate_existing=True)).scalar_one()  # the locked values
+        if row.failures == 0 or (now - row.window_started_at).total_seconds() >= window_seconds:
             row.failures, row.window_started_at = 1, now
         else:
             row.failures += 1

@@ -82,6 +82,9 @@ class SqlBookingRepository:
             code_hash=challenge.code_hash, failures=challenge.failures, sends=challenge.sends,
             last_sent_at=challenge.last_sent_at, expires_at=challenge.expires_at, verified_at=challenge.verified_at))
 
+    def use_challenge(self, token: str) -> None:
+        self.session.execute(delete(PhoneVerificationRow).where(PhoneVerificationRow.token == token))
+
     # -- payments and cards
     def add_payment(self, payment: PaymentRecord, now: datetime) -> None:
         self.session.add(PaymentRow(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from portalcore.adapters.sql.tables import (
-    AppointmentRow, AppointmentServiceRow, LocationRow, PatientRow, ProviderRow, ServiceRow,
+    AppointmentRow, AppointmentServiceRow, LocationRow, PatientFormRow, PatientRow, ProviderRow, ServiceRow,
 )
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.errors import Conflict, NotFound, SlotTaken
@@ -180,6 +180,12 @@ class SqlAppointmentRepository:
     def confirm(self, appointment_id: int, at: datetime) -> None:
         self.session.exec(update(AppointmentRow).where(AppointmentRow.id == appointment_id,
                                                        AppointmentRow.confirmed_at.is_(None)).values(confirmed_at=at))
+
+    def reassign(self, appointment_id: int, patient_id: int) -> None:
+        self.session.exec(update(AppointmentRow).where(AppointmentRow.id == appointment_id)
+                          .values(patient_id=patient_id))
+        self.session.exec(update(PatientFormRow).where(PatientFormRow.appointment_id == appointment_id)
+                          .values(patient_id=patient_id))
 
     def _load(self, condition: Any) -> list[Appointment]:
         rows = self.session.exec(

@@ -7,7 +7,7 @@ import secrets
 import attrs
 
 from portalcore.domain.appointments import Appointment
-from portalcore.domain.booking import CardOnFile, Hold, PatientDetails
+from portalcore.domain.booking import CardOnFile, Hold, PatientDetails, books_into_profile
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable, SlotTaken
 from portalcore.domain.money import Money
@@ -19,9 +19,12 @@ from portalcore.services.access.kit import Actor
 from portalcore.services.booking.availability import load_plan
 from portalcore.services.booking.card_step import CardStep, CardTaken, Quote, quote_for
 from portalcore.services.booking.new_visit import settle_new_visit
+from portalcore.services.booking.visit_claims import VisitClaims
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.contact import check_email, check_mobile
 from portalcore.services.delivery import MessageComposer
+
+PHONE_NEEDED = "Please confirm your mobile number with the code we texted you."
 
 
 @attrs.frozen
@@ -36,27 +39,37 @@ class Confirmation:
 
 class CheckoutService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
-                 base_url: str, region: str = "US", invitations: InvitationService | None = None) -> None:
+                 base_url: str, claims: VisitClaims, region: str = "US",
+                 invitations: InvitationService | None = None) -> None:
         self._uow, self._clock, self._composer = uow, clock, composer
         self._cards = CardStep(uow, clock, payments)
         self._base_url, self._region, self._invitations = base_url, region, invitations
+        self._claims = claims
 
-    def quote(self, hold_token: str, email: str = "") -> Quote:
-        """The deposit and card requirement for a held visit (for a known patient, their history counts)."""
+    def quote(self, hold_token: str, email: str = "", phone_token: str = "",
+              signed_in_patient: int | None = None) -> Quote:
+        """The deposit and card requirement for a held visit. A patient's history (missed visits) counts only
+        when the booker proved they are that patient (see ``books_into_profile``): a typed email alone must not
+        reveal anything of a record."""
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
             hold = self._live_hold(uow, hold_token)
-            return self._quote(uow, clinic, hold, email)
+            challenge = uow.bookings.challenge(phone_token) if phone_token else None
+            phone = challenge.phone if challenge is not None and challenge.verified else ""
+            return self._quote(uow, clinic, hold, self._proven(uow, email, phone, signed_in_patient))
 
     def confirm(self, hold_token: str, phone_token: str, details: PatientDetails, payment_method: str = "",
-                accepted_policy: bool = False) -> Confirmation:
+                accepted_policy: bool = False, signed_in_patient: int | None = None) -> Confirmation:
         """Books the held time for the patient, all or nothing.
 
         Order: checks (hold alive, phone verified, policy accepted, card given when needed) → the card step
-        (``CardStep.take``) with idempotency keys derived from the hold → one transaction writing the patient (an
-        existing email reuses its profile), the visit, payment record, the card on file, the forms and every
-        message. If the card is declined nothing is booked and the hold is released; if the time was taken
-        meanwhile the deposit is refunded.
+        (``CardStep.take``) with idempotency keys derived from the hold → one transaction writing the patient, the
+        visit, payment record, the card on file, the forms and every message, and using up the phone check (one
+        check books one visit). An existing email reuses its profile only when the verified mobile is the
+        profile's or ``signed_in_patient`` is that profile; otherwise the visit is booked for the booker alone
+        and the profile is emailed a link to add it (``VisitClaims``); the booker is answered the same either way.
+        If the card is declined nothing is booked and the hold is released; if the time was taken meanwhile the
+        deposit is refunded.
         Raises ``InvalidInput``, ``PaymentDeclined``, ``PaymentUnavailable`` or ``SlotTaken``."""
         details = self._checked(details)
         with self._uow(readonly=True) as uow:
@@ -64,10 +77,10 @@ class CheckoutService:
             hold = self._live_hold(uow, hold_token)
             challenge = uow.bookings.challenge(phone_token)
             if challenge is None or not challenge.verified or challenge.phone != details.mobile:
-                raise InvalidInput("Please confirm your mobile number with the code we texted you.")
-            terms = self._quote(uow, clinic, hold, details.email)
-            existing = uow.patients.by_email(details.email)
-            history = uow.appointments.for_patient(existing.id) if existing and existing.id else []
+                raise InvalidInput(PHONE_NEEDED)
+            known = self._proven(uow, details.email, challenge.phone, signed_in_patient)
+            terms = self._quote(uow, clinic, hold, known)
+            history = uow.appointments.for_patient(known.id) if known and known.id else []
             catalog = {s.slug: s for s in uow.catalog.services()}
             check_prior_visits(terms.plan.services, history, catalog, self._clock.now(), clinic.settings)
         terms.check(payment_method, accepted_policy)
@@ -77,13 +90,17 @@ class CheckoutService:
                 taken = self._cards.take(f"booking:{hold.token}", terms, email=details.email,
                                          name=f"{details.first_name} {details.last_name}",
                                          payment_method=payment_method)
-            return self._book(clinic, hold, details, terms, taken)
+            return self._book(clinic, hold, details, terms, taken, phone_token, signed_in_patient)
         except (PaymentDeclined, PaymentUnavailable):
             self._drop_hold(hold.token)
             raise
         except SlotTaken:
             self._cards.give_back(taken)
             self._drop_hold(hold.token)
+            raise
+        except InvalidInput:  # the phone check booked another visit meanwhile: this one books nothing
+            if self._still_held(hold.token):  # (when the hold is gone, the payment is that booking's own)
+                self._cards.give_back(taken)
             raise
 
     def booking(self, reference: str) -> Appointment:
@@ -106,17 +123,35 @@ class CheckoutService:
             raise InvalidInput("Your held time has run out. Please choose a time again.")
         return hold
 
-    def _quote(self, uow: UnitOfWork, clinic: Clinic, hold: Hold, email: str) -> Quote:
-        patient = uow.patients.by_email(email) if email else None
-        history = uow.appointments.for_patient(patient.id) if patient and patient.id else []
+    def _quote(self, uow: UnitOfWork, clinic: Clinic, hold: Hold, known: Patient | None) -> Quote:
+        history = uow.appointments.for_patient(known.id) if known and known.id else []
         return quote_for(clinic, load_plan(uow, hold.services), history)
 
-    def _book(self, clinic: Clinic, hold: Hold, details: PatientDetails, terms: Quote,
-              taken: CardTaken | None) -> Confirmation:
+    @staticmethod
+    def _proven(uow: UnitOfWork, email: str, phone: str, signed_in_patient: int | None) -> Patient | None:
+        """The profile with ``email`` when the booker proved to be that patient; None otherwise (or no profile)."""
+        profile = uow.patients.by_email(email) if email.strip() else None
+        if profile is None or not books_into_profile(profile.id, profile.mobile, phone, signed_in_patient):
+            return None
+        return profile
+
+    def _book(self, clinic: Clinic, hold: Hold, details: PatientDetails, terms: Quote, taken: CardTaken | None,
+              phone_token: str, signed_in_patient: int | None) -> Confirmation:
         now = self._clock.now()
         with self._uow() as uow:
             uow.bookings.lock_provider(hold.provider)
-            patient, created = self._patient(uow, details)
+            if uow.bookings.challenge(phone_token) is None:  # used by another booking since the checks
+                raise InvalidInput(PHONE_NEEDED)
+            uow.bookings.use_challenge(phone_token)
+            profile = uow.patients.by_email(details.email)
+            claim_for = None
+            if profile is not None and not books_into_profile(profile.id, profile.mobile, details.mobile,
+                                                              signed_in_patient):
+                # the email is someone's, the booker is not proven to be them: a profile of the booker's own
+                claim_for, profile = profile, uow.patients.add(Patient(
+                    first_name=details.first_name, last_name=details.last_name, mobile=details.mobile,
+                    language=details.language))
+            patient, created = (profile, False) if profile is not None else self._patient(uow, details)
             assert patient.id is not None
             visit = uow.appointments.add(Appointment(
                 patient_id=patient.id, provider=hold.provider, location=hold.location, services=hold.services,
@@ -131,6 +166,8 @@ class CheckoutService:
                 # the welcome email carries a real invitation: a single-use link to choose a password
                 self._invitations.queue_invite(uow, patient, by_email=True, by_sms=False,
                                                actor=Actor("online booking"))
+            if claim_for is not None:
+                self._claims.offer(uow, clinic, claim_for, visit, now)
             uow.bookings.drop_hold(hold.token)
             uow.commit()
         return Confirmation(reference=visit.reference, appointment=visit, patient=patient,
@@ -144,6 +181,10 @@ class CheckoutService:
             return existing, False
         return uow.patients.add(Patient(first_name=details.first_name, last_name=details.last_name,
                                         email=details.email, mobile=details.mobile, language=details.language)), True
+
+    def _still_held(self, token: str) -> bool:
+        with self._uow(readonly=True) as uow:
+            return uow.bookings.hold(token) is not None
 
     def _drop_hold(self, token: str) -> None:
         with self._uow() as uow:

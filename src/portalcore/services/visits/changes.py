@@ -13,7 +13,7 @@ from babel.numbers import format_currency
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import Slot, open_slots
-from portalcore.domain.booking import PaymentRecord
+from portalcore.domain.booking import CardOnFile, PaymentRecord
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
@@ -64,7 +64,7 @@ class VisitService:
             refusal = why_patient_may_not_cancel(clinic.settings) if by_patient else None
             if refusal:
                 raise InvalidInput(refusal)
-            cards = uow.bookings.cards(visit.patient_id)
+            cards = _fee_cards(uow, visit)
         fee = Money(0, clinic.currency) if waive_fee else cancellation_fee(
             clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at, now)
         key = f"appointment:{visit.id}:cancellation-fee"
@@ -194,6 +194,17 @@ class VisitService:
         if visit.status is not AppointmentStatus.BOOKED:
             raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
         return visit
+
+
+def _fee_cards(uow: UnitOfWork, visit: Appointment) -> list[CardOnFile]:
+    """The cards a fee for ``visit`` may be charged to, newest first: the card of whoever secured the visit when
+    that was someone else (a visit booked with the patient's email from another phone and then added to their
+    record, ``VisitClaims``), else the patient's own. A booking puts a card on a profile only when the booker
+    proved to be that patient, so a stranger's card is never charged for the patient, nor the patient's for them."""
+    assert visit.id is not None
+    payers = {p.patient_id for p in uow.bookings.payments(visit.id) if p.kind in ("deposit", "card_check")}
+    payer = next(iter(sorted(payers - {visit.patient_id})), None)
+    return uow.bookings.cards(payer if payer is not None else visit.patient_id)
 
 
 def _patient_range(clinic: Clinic, now: datetime) -> dict[str, datetime]:
