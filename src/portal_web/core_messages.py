@@ -33,7 +33,7 @@ CORE_MESSAGES = (
     N_("This link has expired or was already used. Ask the clinic for a new invitation, or use “Forgot password”."),
     N_("This sign-in has expired. Please sign in again."),
     N_("This sign-in was already used. Please sign in again."),
-    N_("This sign-in is over. Please sign in again to get a new code."),
+    N_("Too many wrong codes. Please sign in again to get a new code."),
     N_("That code is not right. Please sign in again to get a new code."),
     N_("This sign-in uses your authenticator app; no code is sent by email."),
     N_("Your current password is not right."),

@@ -21,8 +21,8 @@ from portalcore.ports import OneTimePasswords, UnitOfWork
 from portalcore.services.access.grants import SignedInAccount, signed_in_account
 from portalcore.services.access.kit import AccessKit, Actor, load_account
 from portalcore.services.access.login_codes import (
-    CODE_METHODS, NOT_OFFERED, CodeSent, account_for, address_failed, address_key, address_wait, code_message,
-    read_identifier, stand_in, stand_in_failed, stand_in_work, wrong_code,
+    CODE_METHODS, NOT_OFFERED, CodeSent, SignInOver, account_for, address_failed, address_key, address_wait,
+    code_message, read_identifier, stand_in, stand_in_failed, stand_in_work, wrong_code,
 )
 from portalcore.services.access.passkey_login import PasskeyLogin, passkey_failed
 
@@ -103,14 +103,14 @@ class LoginService:
     def resend(self, token: str, *, language: str = "en", send_now: bool = True) -> tuple[str, ...]:
         """Sends a new code (email or text) for the same login attempt; the count of wrong tries stays. With
         ``send_now=False`` the returned outbox keys are left for ``deliver``. Raises ``InvalidInput`` when
-        asked again too soon or the attempt is over."""
+        asked again too soon, ``SignInOver`` when the attempt takes no more codes."""
         now, code = self._kit.clock.now(), self._kit.new_code()
         with self._kit.uow() as uow:
             challenge = self._challenge(uow, token)
             if challenge.method not in CODE_METHODS:
                 raise InvalidInput("This sign-in uses your authenticator app; no code is sent by email.")
             if challenge.verified or challenge.failures >= MAX_FAILURES:
-                raise InvalidInput("This sign-in is over. Please sign in again to get a new code.")
+                raise SignInOver()
             wait = challenge.resend_wait(now)
             if wait:
                 raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
@@ -167,10 +167,12 @@ class LoginService:
     def finish(self, token: str, code: str, *, ip: str = "", user_agent: str = "", passkey: bool = False) -> SignedIn:
         """Second step: the emailed code, the authenticator code or a recovery code (or, with ``passkey``, the
         JSON answer of ``navigator.credentials.get``). Starts a new session (a new id at every login). Raises
-        ``InvalidInput`` for a wrong, expired or exhausted code."""
+        ``InvalidInput`` for a wrong or expired code, ``SignInOver`` after too many wrong ones."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
             challenge = self._challenge(uow, token)
+            if not challenge.verified and challenge.failures >= MAX_FAILURES:
+                raise SignInOver()  # a new code for this attempt would not help: it takes no more guesses
             challenge.usable(now)
             if challenge.verified:
                 raise InvalidInput("This sign-in was already used. Please sign in again.")
