@@ -29,6 +29,7 @@ CORE_MESSAGES = (
     N_("Your card was declined (insufficient funds)."),
     N_("The payment service is not reachable right now; nothing was charged. Please try again."),
     # getting into the portal
+    N_("This clinic's patient portal is closed. Please call the clinic."),
     N_("That email and password do not match an active account."),
     N_("This link has expired or was already used. Ask the clinic for a new invitation, or use “Forgot password”."),
     N_("This sign-in has expired. Please sign in again."),

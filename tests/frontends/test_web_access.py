@@ -13,6 +13,7 @@ from portalcore.bootstrap import Portal
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.frontends.web_forms import form, link, text_of, title_of
+from tests.integration.test_passwordless import clinic_settings
 
 OLIVIA = "olivia.martinez@example.com"
 GOOD = "velvet orchard lantern"
@@ -254,3 +255,30 @@ def test_too_many_failed_sign_ins_answer_429_with_retry_after(
     assert answers[0].status_code == 400
     assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) > 0
     assert "Too many failed attempts" in text_of(answers[-1].text)
+
+
+def test_a_closed_portal_lets_nobody_sign_in_sign_up_or_accept_an_invitation(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    accept_invitation(client, demo_portal, mailer)
+    session_cookie = sign_in(client, mailer)
+    demo_portal.invitations.invite(olivia_id(demo_portal))
+    invite = emailed_path(mailer, OLIVIA, "/access/invite/")
+    login_form, signup_form = form(client.get("/login").text, "/login"), form(client.get("/signup").text, "/signup")
+    clinic_settings(demo_portal, portal_enabled=False)
+    sent_before = len(mailer.sent)
+
+    signed_in = client.get("/portal", follow_redirects=False)
+    login = client.post("/login", data=login_form.data(email=OLIVIA, password=GOOD), follow_redirects=False)
+    signup = client.post("/signup", data=signup_form.data(first_name="Nora", last_name="Quinn", password=GOOD,
+                                                          email="nora.quinn@example.com"), follow_redirects=False)
+    invitation = client.get(invite)
+
+    assert "portal_session=" in session_cookie and signed_in.status_code == 303  # the session no longer opens it
+    for answer in (client.get("/login"), login, client.get("/signup"), signup, invitation,
+                   client.get("/password/forgot")):
+        assert answer.status_code == 404, answer.text
+        assert title_of(answer.text).startswith("The patient portal is closed")
+        assert "This clinic's patient portal is closed. Please call the clinic." in text_of(answer.text)
+    assert len(mailer.sent) == sent_before
+    assert "El portal del paciente está cerrado" in text_of(client.get("/login?lang=es").text)
+    assert demo_portal.invitations.status(olivia_id(demo_portal)).invitation_usable  # nothing was used up

@@ -29,9 +29,10 @@ class CredentialService:
 
     def forgot_password(self, email: str, *, ip: str = "") -> None:
         """Emails a reset link when the address has an account; answers the same either way. At most a few
-        links per address per hour."""
+        links per address per hour. Raises ``PortalClosed``."""
         now, address = self._kit.clock.now(), normalize_email(email)
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             account = uow.access.account_by_email(address)
             if account is None or account.id is None:
                 return
@@ -58,15 +59,17 @@ class CredentialService:
 
     def reset_link_valid(self, token: str) -> bool:
         with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             return link is not None and link.purpose is LinkPurpose.RESET and link.usable(self._kit.clock.now())
 
     def reset_password(self, token: str, password: str, *, ip: str = "") -> None:
         """Sets a new password from a reset link, ends every session and tells the patient. A reset link also
         proves the email, so an invited patient who never set a password is activated by it. Raises
-        ``InvalidInput`` for a used or expired link or a refused password."""
+        ``InvalidInput`` for a used or expired link or a refused password, ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             if link is None or link.purpose is not LinkPurpose.RESET or not link.usable(now) or link.account_id is None:
                 raise InvalidInput(LINK_GONE)
@@ -124,9 +127,11 @@ class CredentialService:
         self._kit.send_now(key)
 
     def confirm_email_change(self, token: str) -> Account:
-        """Moves the sign-in (and the patient's) email to the confirmed address and tells the old one."""
+        """Moves the sign-in (and the patient's) email to the confirmed address and tells the old one. Raises
+        ``InvalidInput`` for a used or expired link, ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             if (link is None or link.purpose is not LinkPurpose.EMAIL_CHANGE or not link.usable(now)
                     or link.account_id is None):

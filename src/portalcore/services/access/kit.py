@@ -21,6 +21,19 @@ from portalcore.ports import BreachedPasswords, Clock, PasswordHasher, UnitOfWor
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher
 
 
+CLOSED = "This clinic's patient portal is closed. Please call the clinic."
+
+
+class PortalClosed(NotFound):
+    """The clinic switched its patient portal off (the ``portal_enabled`` setting): nobody signs in, signs up,
+    accepts an invitation or resets a password until it is on again."""
+
+    code = "portal_closed"
+
+    def __init__(self, message: str = CLOSED) -> None:
+        super().__init__(message)
+
+
 @attrs.frozen
 class Actor:
     """Who asks: a patient's login (``account_id``), the front desk, an admin or the system; and from where."""
@@ -48,6 +61,17 @@ class AccessKit:
     base_url: str
     policy: AccessPolicy = AccessPolicy()
     passwords: PasswordPolicy = PasswordPolicy()
+
+    @staticmethod
+    def is_open(uow: UnitOfWork) -> bool:
+        """False when the clinic switched its patient portal off (``portal_enabled``)."""
+        clinic = uow.clinic.get()
+        return clinic is None or clinic.settings.portal_enabled
+
+    def require_open(self, uow: UnitOfWork) -> None:
+        """Raises ``PortalClosed`` when the clinic switched its patient portal off."""
+        if not self.is_open(uow):
+            raise PortalClosed()
 
     def new_token(self) -> tuple[str, str]:
         """A fresh random token (256 bits, URL-safe) and the keyed hash that is stored instead of it."""

@@ -62,9 +62,11 @@ class LoginService:
         self._kit, self._otp, self._passkeys = kit, otp, passkeys
 
     def start(self, email: str, password: str, *, ip: str = "", language: str = "en") -> LoginStep:
-        """First step. Raises ``InvalidInput`` (the same sentence whatever was wrong) or ``TooManyAttempts``."""
+        """First step. Raises ``InvalidInput`` (the same sentence whatever was wrong), ``TooManyAttempts`` or
+        ``PortalClosed``."""
         now, address = self._kit.clock.now(), normalize_email(email)
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             self._check_ip(uow, ip)
             account = uow.access.account_by_email(address, for_update=True)
             wait = account.wait(now) if account is not None else address_wait(uow, address_key(self._kit, address), now)
@@ -106,6 +108,7 @@ class LoginService:
         asked again too soon, ``SignInOver`` when the attempt takes no more codes."""
         now, code = self._kit.clock.now(), self._kit.new_code()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             challenge = self._challenge(uow, token)
             if challenge.method not in CODE_METHODS:
                 raise InvalidInput("This sign-in uses your authenticator app; no code is sent by email.")
@@ -135,6 +138,7 @@ class LoginService:
         ``TooManyAttempts``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             clinic = uow.clinic.get()
             if clinic is None or not clinic.settings.passwordless_login:
                 raise NotFound(NOT_OFFERED)
@@ -170,6 +174,7 @@ class LoginService:
         ``InvalidInput`` for a wrong or expired code, ``SignInOver`` after too many wrong ones."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             challenge = self._challenge(uow, token)
             if not challenge.verified and challenge.failures >= MAX_FAILURES:
                 raise SignInOver()  # a new code for this attempt would not help: it takes no more guesses
@@ -214,19 +219,24 @@ class LoginService:
 
     def session(self, token: str) -> PortalSession | None:
         """The live session behind a cookie, its last-seen time moved on; None when unknown, ended, idle too
-        long or past its absolute limit."""
+        long, past its absolute limit, or while the clinic's portal is closed."""
         if not token:
             return None
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
             found = uow.access.session_by_token(self._kit.digest(token))
-            if found is None or not found.alive(now, self._kit.policy):
+            if found is None or not found.alive(now, self._kit.policy) or not self._kit.is_open(uow):
                 return None
             if (now - found.last_seen_at).total_seconds() >= 30:  # spare a write per request
                 found = attrs.evolve(found, last_seen_at=now)
                 uow.access.save_session(found)
                 uow.commit()
         return found
+
+    def ensure_open(self) -> None:
+        """Raises ``PortalClosed`` when the clinic switched its patient portal off (pages check it first)."""
+        with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
 
     def logout(self, token: str, *, ip: str = "") -> None:
         """Ends the session on the server (the cookie alone is worth nothing afterwards)."""
