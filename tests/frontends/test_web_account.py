@@ -231,3 +231,22 @@ def test_the_proxy_settings_speak_spanish(client: TestClient, demo_portal: Porta
     page = text_of(client.get("/settings/proxies?lang=es").text)
 
     assert "Personas que pueden actuar por usted" in page and "Solo citas y formularios" in page
+
+
+def test_asking_for_an_email_someone_else_has_answers_as_usual_and_tells_that_person(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    demo_portal.proxies.grant(patient_id(demo_portal, ETHAN), email=CARER, first_name="Sam", last_name="Carer",
+                              scope=ProxyScope.ALL)  # a login of its own, without a patient record
+    olivia_signs_in(client, demo_portal, mailer)
+    change = form(client.get("/settings/email").text, "/settings/email")
+
+    answers = [client.post("/settings/email", data=change.data(new_email=address, password=GOOD),
+                           follow_redirects=False) for address in ("olivia.new@example.com", ETHAN, CARER.upper())]
+
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, "/settings/email/sent")] * 3
+    for owner, name in ((ETHAN, "Ethan"), (CARER, "Sam")):
+        told = [m for m in mailer.sent if m.recipient == owner][-1]
+        assert "Someone asked to use your email" in told.subject and f"Hello {name}," in told.text
+        assert "/settings/email/confirm/" not in told.text
+    assert emailed_path(mailer, "olivia.new@example.com", "/settings/email/confirm/")
+    assert f"You sign in with {OLIVIA}" in text_of(client.get("/settings/email").text)

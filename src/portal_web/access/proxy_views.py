@@ -40,7 +40,6 @@ CORE_MESSAGES = (
     N_("You do not have access to that person's portal."),
     N_("This access does not exist."),
     N_("That is already your sign-in email."),
-    N_("Another account already uses that email."),
     N_("Give the first and last name of the person who will have access."),
     N_("front desk"),
 )

@@ -13,7 +13,7 @@ from babel.dates import format_datetime
 
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
-from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed
+from portalcore.domain.errors import InvalidInput, NotAllowed
 from portalcore.domain.patients import normalize_email
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.invitations import LINK_GONE
@@ -98,7 +98,8 @@ class CredentialService:
 
     def request_email_change(self, session: PortalSession, password: str, new_email: str, *, ip: str = "") -> None:
         """Sends a confirmation link to the new address (the change happens when it is opened) after checking
-        the password again. Raises ``InvalidInput`` or ``Conflict`` (the address has another account)."""
+        the password again. When the address already belongs to someone else, that person is told instead and
+        the answer is the same, so the form tells nobody whose address it is. Raises ``InvalidInput``."""
         now, address = self._kit.clock.now(), check_email(new_email)
         with self._kit.uow() as uow:
             account = load_account(uow, session.account_id)
@@ -106,12 +107,13 @@ class CredentialService:
                 raise InvalidInput("Your password is not right.")
             if address == account.email:
                 raise InvalidInput("That is already your sign-in email.")
-            owner = uow.patients.by_email(address)
-            if uow.access.account_by_email(address) is not None or (
-                    owner is not None and owner.id != account.patient_id):
-                # checked here, not only when the link is opened, so the patient learns it before waiting for mail
-                raise Conflict("Another account already uses that email.")
             uow.access.revoke_links(LinkPurpose.EMAIL_CHANGE, now, account_id=account.id)
+            owner = self._owner_name(uow, address, account)
+            if owner is not None:
+                key = self._tell_owner(uow, account, address, owner, ip)
+                uow.commit()
+                self._kit.send_now(key)
+                return
             token, token_hash = self._kit.new_token()
             uow.access.add_link(AccessLink(purpose=LinkPurpose.EMAIL_CHANGE, token_hash=token_hash,
                                            account_id=account.id, email=address,
@@ -153,6 +155,29 @@ class CredentialService:
         return updated
 
     # -- parts
+    @staticmethod
+    def _owner_name(uow: UnitOfWork, address: str, account: Account) -> tuple[str, str] | None:
+        """The first name and language of whoever else has ``address`` (a login or a patient), or None."""
+        login = uow.access.account_by_email(address)
+        if login is not None:
+            return login.first_name, login.language
+        patient = uow.patients.by_email(address)
+        if patient is not None and patient.id != account.patient_id:
+            return patient.first_name, patient.language
+        return None
+
+    def _tell_owner(self, uow: UnitOfWork, account: Account, address: str, owner: tuple[str, str], ip: str) -> str:
+        """Emails the owner of an address another login asked for; nothing changes. Returns the outbox key."""
+        now = self._kit.clock.now()
+        name, language = owner
+        key = self._kit.email(uow, "email_in_use", to=address, language=language,
+                              key=f"email-in-use:{account.id}:{self._kit.digest(address)[:16]}:{stamp(now)}",
+                              context={"name": name, "login_link": self._kit.url("/login"),
+                                       "reset_link": self._kit.url("/password/forgot")})
+        self._kit.audit(uow, audit.EMAIL_CHANGE_REQUESTED, Actor(account.email, account.id, ip),
+                        patient_id=account.patient_id, new_email=address, refused="address in use")
+        return key
+
     def _set_password(self, uow: UnitOfWork, account: Account, password: str, actor: Actor) -> None:
         if account.id is None:
             raise NotAllowed("This account cannot change its password.")
