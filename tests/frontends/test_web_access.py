@@ -4,11 +4,13 @@ with an emailed code, session cookies, sign-out, and answers that never tell whe
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import attrs
 from litestar.testing import TestClient
 
 from portal_web import create_app
+from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
@@ -160,6 +162,22 @@ def test_sign_up_answers_the_same_for_a_known_and_a_new_email(client: TestClient
     verify = emailed_path(mailer, "maya@example.com", "/signup/verify/")
     confirmed = client.get(verify)
     assert confirmed.status_code == 200 and "Your email is confirmed" in text_of(confirmed.text)
+
+
+def test_sign_up_sends_one_address_a_few_emails_an_hour_and_answers_the_same_after(
+        client: TestClient, mailer: RecordingSender, clock: FixedClock) -> None:
+    page = client.get("/signup").text
+    details = {"first_name": "Maya", "last_name": "Chen", "password": NEW}
+
+    answers = [client.post("/signup", data=form(page, "/signup").data(email=email, **details), follow_redirects=False)
+               for email in ["maya@example.com"] * 5 + ["Maya@Example.com"] * 5 + ["noor@example.com"]]
+
+    assert {(a.status_code, a.headers["location"]) for a in answers} == {(303, "/signup/sent")}
+    assert len([m for m in mailer.sent if m.recipient == "maya@example.com"]) == 5
+    assert len([m for m in mailer.sent if m.recipient == "noor@example.com"]) == 1
+    clock.advance(timedelta(hours=1))
+    client.post("/signup", data=form(page, "/signup").data(email="maya@example.com", **details))
+    assert len([m for m in mailer.sent if m.recipient == "maya@example.com"]) == 6
 
 
 def test_sign_up_shows_why_a_password_is_refused_and_keeps_the_rest(client: TestClient) -> None:

@@ -149,8 +149,9 @@ class InvitationService:
     def register(self, *, first_name: str, last_name: str, email: str, password: str, mobile: str = "",
                  date_of_birth: date | None = None, language: str = "en", ip: str = "") -> None:
         """Self sign-up. Answers the same whether or not the email is known (no account enumeration): a known
-        address gets a "you already have an account" email, a new one a link to verify it. The patient
-        profile is linked or created only when the link is opened. Raises ``InvalidInput`` for bad input and
+        address gets a "you already have an account" email, a new one a link to verify it; an address asked
+        for too often this hour gets nothing more (``EMAILS_PER_HOUR``). The patient profile is linked or
+        created only when the link is opened. Raises ``InvalidInput`` for bad input and
         ``PortalClosed``."""
         first_name, last_name = first_name.strip(), last_name.strip()
         if not first_name or not last_name:
@@ -164,6 +165,9 @@ class InvitationService:
             self._kit.require_open(uow)
             password_hash = self._kit.check_new_password(password, clinic=uow.clinic.get(), first_name=first_name,
                                                          last_name=last_name, email=address)
+            if self._kit.over_email_limit(uow, "signup", address):
+                uow.commit()
+                return
             existing = uow.access.account_by_email(address)
             if existing is not None and existing.active:
                 key = self._kit.email(uow, "signup_exists", to=address, language=language,

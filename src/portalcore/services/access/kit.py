@@ -16,11 +16,13 @@ from portalcore.domain.access import AccessPolicy, Account
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import NotFound
+from portalcore.domain.patients import normalize_email
 from portalcore.domain.passwords import PasswordPolicy, check_password, context_words, normalize_password
 from portalcore.ports import BreachedPasswords, Clock, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher
 
 
+EMAILS_PER_HOUR = 5  # links of one kind (password reset, sign-up proof) one address is sent per hour at most
 CLOSED = "This clinic's patient portal is closed. Please call the clinic."
 
 
@@ -83,6 +85,12 @@ class AccessKit:
 
     def new_code(self) -> str:
         return f"{secrets.randbelow(10**6):06d}"
+
+    def over_email_limit(self, uow: UnitOfWork, kind: str, address: str) -> bool:
+        """Counts one more ``kind`` email asked for ``address`` (kept under its keyed hash) and says whether that
+        is more than ``EMAILS_PER_HOUR`` this hour; the caller then sends nothing and answers as usual."""
+        key = f"{kind}:{self.digest(normalize_email(address))}"
+        return uow.access.count_failure(key, self.clock.now(), 3600) > EMAILS_PER_HOUR
 
     def url(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"
