@@ -182,7 +182,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     waitlist = WaitlistKit(clock, composer, settings.secret_key.encode(), settings.base_url)
     visits = VisitService(uow, clock, payments, composer, settings.base_url, waitlist=waitlist)
     links = VisitLinks(settings.secret_key.encode(), settings.base_url)
-    proxies = ProxyService(kit)
+    proxies, credentials = ProxyService(kit), CredentialService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
     return Portal(
@@ -195,13 +195,13 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
         factors=SecondFactorService(kit, otp, passkeys),
-        credentials=CredentialService(kit), proxies=proxies,
+        credentials=credentials, proxies=proxies,
         reads=PatientPortalService(MedicalReads(kit, proxies), clock),
         portal_visits=PortalVisitService(uow, clock, MedicalReads(kit, proxies), proxies, visits),
         portal_waitlist=PortalWaitlistService(uow, clock, MedicalReads(kit, proxies), proxies, waitlists),
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
         timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
-                             payments=payments, without_visit=AccessJobs(kit, invitations).handlers()),
+                             payments=payments, without_visit=AccessJobs(kit, invitations, credentials).handlers()),
         jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
         waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 

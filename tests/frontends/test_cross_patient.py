@@ -151,6 +151,8 @@ def world(demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) ->
     b_hold = portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 15)).token
     b_phone_check, _ = portal.phone.start(B_MOBILE)
     portal.credentials.forgot_password(B_EMAIL)
+    portal.timed.run_due()
+    portal.dispatcher.dispatch_due()
     b_reset = last_link(mailer, B_EMAIL, "/password/reset/")
     # C may see B's visits and forms only
     grant = portal.proxies.grant(b_patient, email=C_EMAIL, first_name="Sam", last_name="Carer",

@@ -204,6 +204,8 @@ def test_reset_sets_a_new_password_ends_every_session_and_tells_the_patient(
     session = sign_in(demo_portal, mailer, email)
     demo_portal.credentials.forgot_password("nobody@example.com")  # no error, no email
     demo_portal.credentials.forgot_password(email.upper())
+    demo_portal.timed.run_due()
+    demo_portal.dispatcher.dispatch_due()
     token = last_link(mailer, email, "/password/reset/")
     demo_portal.credentials.reset_password(token, OTHER)
 
@@ -237,6 +239,20 @@ def test_an_email_change_happens_when_the_new_address_confirms(demo_portal: Port
     assert demo_portal.patients.get(patient_id).email == "olivia.new@example.com"
     assert any("olivia.new@example.com" in m.text for m in mailer.sent if m.recipient == email)  # the old address is told
     sign_in(demo_portal, mailer, "olivia.new@example.com")
+
+
+def test_forgot_password_is_sent_by_the_worker_at_most_five_times_an_hour_to_one_address(
+        demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
+    email = activated(demo_portal, mailer)
+    for _ in range(7):
+        clock.advance(timedelta(seconds=1))
+        demo_portal.credentials.forgot_password(email, ip="203.0.113.9")
+    assert not [m for m in mailer.sent if "/password/reset/" in m.text]  # nothing leaves with the answer
+
+    demo_portal.timed.run_due()
+    demo_portal.dispatcher.dispatch_due()
+
+    assert len([m for m in mailer.sent if m.recipient == email and "/password/reset/" in m.text]) == 5
 
 
 def test_an_email_change_to_another_patients_address_changes_nothing_and_tells_that_patient(

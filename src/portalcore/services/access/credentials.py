@@ -15,12 +15,11 @@ from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
 from portalcore.domain.errors import InvalidInput, NotAllowed
 from portalcore.domain.patients import normalize_email
+from portalcore.domain.timed_events import JobKind, TimedJob
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.invitations import LINK_GONE
 from portalcore.services.access.kit import AccessKit, Actor, load_account, stamp
 from portalcore.services.contact import check_email
-
-RESET_PER_HOUR = 5
 
 
 class CredentialService:
@@ -28,29 +27,36 @@ class CredentialService:
         self._kit = kit
 
     def forgot_password(self, email: str, *, ip: str = "") -> None:
-        """Emails a reset link when the address has an account; answers the same either way. At most a few
-        links per address per hour. Raises ``PortalClosed``."""
+        """Asks for a link to choose a new password. The request itself only counts the ask and queues a job
+        for the worker (``queue_reset`` sends the link when the address has an account), so it does the same
+        work, in the same time, whether or not the address is known. At most ``EMAILS_PER_HOUR`` asks per
+        address and hour lead anywhere. Raises ``PortalClosed``."""
         now, address = self._kit.clock.now(), normalize_email(email)
         with self._kit.uow() as uow:
             self._kit.require_open(uow)
-            account = uow.access.account_by_email(address)
-            if account is None or account.id is None:
-                return
-            if uow.access.count_failure(f"reset:{account.id}", now, 3600) > RESET_PER_HOUR:
-                uow.commit()
-                return
-            uow.access.revoke_links(LinkPurpose.RESET, now, account_id=account.id)
-            token, token_hash = self._kit.new_token()
-            uow.access.add_link(AccessLink(purpose=LinkPurpose.RESET, token_hash=token_hash, account_id=account.id,
-                                           email=account.email, expires_at=now + self._kit.policy.reset_ttl), now)
-            key = self._kit.email(uow, "password_reset", to=account.email, language=account.language,
-                                  key=f"reset:{token_hash[:16]}",
-                                  context={"name": account.first_name, "link": self._kit.url(f"/password/reset/{token}"),
-                                           "minutes": int(self._kit.policy.reset_ttl.total_seconds() // 60)})
-            self._kit.audit(uow, audit.PASSWORD_RESET_SENT, Actor(address, account.id, ip),
-                            patient_id=account.patient_id)
+            if not self._kit.over_email_limit(uow, "reset", address):
+                uow.jobs.add(TimedJob(JobKind.PASSWORD_RESET, f"reset:{self._kit.digest(address)[:16]}:{stamp(now)}",
+                                      now, data={"email": address, "ip": ip}), now)
             uow.commit()
-        self._kit.send_now(key)
+
+    def queue_reset(self, uow: UnitOfWork, email: str, ip: str = "") -> int:
+        """The worker's half of "forgot password": when ``email`` belongs to a login, voids its earlier reset
+        links and queues an email with a new one in ``uow``; returns how many emails were queued (0 or 1)."""
+        now = self._kit.clock.now()
+        account = uow.access.account_by_email(normalize_email(email))
+        if account is None or account.id is None or not self._kit.is_open(uow):
+            return 0
+        uow.access.revoke_links(LinkPurpose.RESET, now, account_id=account.id)
+        token, token_hash = self._kit.new_token()
+        uow.access.add_link(AccessLink(purpose=LinkPurpose.RESET, token_hash=token_hash, account_id=account.id,
+                                       email=account.email, expires_at=now + self._kit.policy.reset_ttl), now)
+        self._kit.email(uow, "password_reset", to=account.email, language=account.language,
+                        key=f"reset:{token_hash[:16]}",
+                        context={"name": account.first_name, "link": self._kit.url(f"/password/reset/{token}"),
+                                 "minutes": int(self._kit.policy.reset_ttl.total_seconds() // 60)})
+        self._kit.audit(uow, audit.PASSWORD_RESET_SENT, Actor(account.email, account.id, ip),
+                        patient_id=account.patient_id)
+        return 1
 
     def min_password_length(self) -> int:
         """The fewest characters a new password may have: the clinic's setting, else the deployment's."""
