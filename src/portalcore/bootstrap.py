@@ -12,7 +12,7 @@ import attrs
 from sqlalchemy.engine import Engine
 
 from portalcore.adapters.argon2_hasher import Argon2PasswordHasher
-from portalcore.adapters.breached_passwords import BundledBreachedPasswords
+from portalcore.adapters.breached_passwords import BundledBreachedPasswords, PwnedPasswordsBreachedPasswords
 from portalcore.adapters.captcha import make_captcha
 from portalcore.adapters.clock import SystemClock
 from portalcore.adapters.scheduler import ApschedulerRunner
@@ -25,7 +25,9 @@ from portalcore.domain.access import AccessPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import Channel, RetryPolicy
 from portalcore.domain.passwords import PasswordPolicy
-from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
+from portalcore.ports import (
+    BreachedPasswords, Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory,
+)
 from portalcore.services.access.credentials import CredentialService
 from portalcore.services.access.invitations import InvitationService
 from portalcore.services.access.jobs import AccessJobs
@@ -216,9 +218,17 @@ def build_access_kit(settings: Settings, uow: UnitOfWorkFactory, clock: Clock, c
     hasher = Argon2PasswordHasher(time_cost=settings.password_hash_time_cost,
                                   memory_cost=settings.password_hash_memory_kib)
     return AccessKit(uow=uow, clock=clock, composer=composer, dispatcher=dispatcher, hasher=hasher,
-                     breached=BundledBreachedPasswords(), secret=settings.secret_key.encode(),
+                     breached=build_breached_passwords(settings), secret=settings.secret_key.encode(),
                      base_url=settings.base_url, policy=policy,
                      passwords=PasswordPolicy(min_length=settings.password_min_length))
+
+
+def build_breached_passwords(settings: Settings) -> BreachedPasswords:
+    """The bundled lists, or Have I Been Pwned's range API with them as the fallback (a setting)."""
+    bundled = BundledBreachedPasswords()
+    if settings.breached_passwords == "pwnedpasswords":
+        return PwnedPasswordsBreachedPasswords(fallback=bundled, base_url=settings.pwned_passwords_url)
+    return bundled
 
 
 def read_clinic_file(path: Path | None = None) -> dict[str, Any]:

@@ -180,6 +180,17 @@ def test_sign_up_sends_one_address_a_few_emails_an_hour_and_answers_the_same_aft
     assert len([m for m in mailer.sent if m.recipient == "maya@example.com"]) == 6
 
 
+def test_sign_up_refuses_a_leaked_password_of_the_minimum_length(client: TestClient, mailer: RecordingSender) -> None:
+    page = client.get("/signup").text
+
+    answer = client.post("/signup", data=form(page, "/signup").data(
+        first_name="Maya", last_name="Chen", email="maya@example.com", password="Password123456"))
+
+    assert answer.status_code == 422
+    assert "This password is on a list of common or leaked passwords" in text_of(answer.text)
+    assert not [m for m in mailer.sent if m.recipient == "maya@example.com"]
+
+
 def test_sign_up_shows_why_a_password_is_refused_and_keeps_the_rest(client: TestClient) -> None:
     page = client.get("/signup").text
     answer = client.post("/signup", data=form(page, "/signup").data(
