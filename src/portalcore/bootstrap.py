@@ -36,6 +36,7 @@ from portalcore.services.access.login import LoginService
 from portalcore.services.access.medical_reads import MedicalReads
 from portalcore.services.access.passkey_login import PasskeyLogin
 from portalcore.services.access.proxies import ProxyService
+from portalcore.services.access.proxy_invites import ProxyInvites
 from portalcore.services.access.second_factors import SecondFactorService
 from portalcore.services.booking.availability import BookingService
 from portalcore.services.booking.checkout import CheckoutService
@@ -80,6 +81,7 @@ class Portal:
     factors: SecondFactorService
     credentials: CredentialService
     proxies: ProxyService
+    proxy_invites: ProxyInvites  # a patient asks someone to act for them; it starts when they accept
     reads: PatientPortalService
     captcha: Captcha
     timed: TimedJobRunner
@@ -197,7 +199,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
         factors=SecondFactorService(kit, otp, passkeys),
-        credentials=credentials, proxies=proxies,
+        credentials=credentials, proxies=proxies, proxy_invites=ProxyInvites(kit, proxies),
         reads=PatientPortalService(MedicalReads(kit, proxies), clock),
         portal_visits=PortalVisitService(uow, clock, MedicalReads(kit, proxies), proxies, visits),
         portal_waitlist=PortalWaitlistService(uow, clock, MedicalReads(kit, proxies), proxies, waitlists),
