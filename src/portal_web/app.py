@@ -15,7 +15,7 @@ from litestar.template.config import TemplateConfig
 from portal_web.access.account_pages import AccessLinkPages, SettingsPages
 from portal_web.access.factor_pages import PasskeySignInPages, SecurityPages
 from portal_web.access.pages import LoginPages, PortalPages
-from portal_web.access.proxy_pages import ProxyPages
+from portal_web.access.proxy_pages import ProxyInvitePages, ProxyPages
 from portal_web.booking.api import BookingApi
 from portal_web.booking.checkout_api import CheckoutApi
 from portal_web.booking.checkout_pages import CheckoutPages, ConfirmationPages
@@ -52,7 +52,7 @@ def create_app(portal: Portal) -> Litestar:
     return Litestar(
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
                         BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages,
-                        PasskeySignInPages, SecurityPages, ProxyPages,
+                        PasskeySignInPages, SecurityPages, ProxyPages, ProxyInvitePages,
                         RecordPages, VisitChangePages, PortalWaitlistPages, VisitLinkPages, WaitlistPages,
                         VisitClaimPages, healthz,
                         static_files()],

@@ -31,11 +31,12 @@ CORE_MESSAGES = (
     N_("Your card was declined (insufficient funds)."),
     N_("The payment service is not reachable right now; nothing was charged. Please try again."),
     # getting into the portal
+    N_("This clinic's patient portal is closed. Please call the clinic."),
     N_("That email and password do not match an active account."),
     N_("This link has expired or was already used. Ask the clinic for a new invitation, or use “Forgot password”."),
     N_("This sign-in has expired. Please sign in again."),
     N_("This sign-in was already used. Please sign in again."),
-    N_("This sign-in is over. Please sign in again to get a new code."),
+    N_("Too many wrong codes. Please sign in again to get a new code."),
     N_("That code is not right. Please sign in again to get a new code."),
     N_("This sign-in uses your authenticator app; no code is sent by email."),
     N_("Your current password is not right."),

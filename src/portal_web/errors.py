@@ -31,6 +31,7 @@ from portalcore.domain.errors import (
     PaymentUnavailable,
     PortalError,
 )
+from portalcore.services.access.kit import PortalClosed
 from portalcore.services.access.login import TooManyAttempts
 from portalcore.services.booking.availability import TimeTaken
 
@@ -64,6 +65,7 @@ HEADINGS = {  # translated where they are shown
 }
 NOT_SET_UP_HEADING = N_("This booking site is almost ready")
 NOT_ALLOWED_HEADING = N_("This is not open to you")
+PORTAL_CLOSED_HEADING = N_("The patient portal is closed")
 CSRF_FAILED = N_("For your security this form can only be sent from a page of this site that is still open. "
                  "Please go back, reload the page and try again.")
 UNEXPECTED = N_("Something went wrong on our side. Please try again in a moment, or call the clinic.")
@@ -148,7 +150,8 @@ def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[
         return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)
     lang = choose(request.query_params, request.cookies, request.headers.get("accept-language", ""))
     heading = (NOT_SET_UP_HEADING if isinstance(error, ClinicNotSetUp) else NOT_ALLOWED_HEADING
-               if isinstance(error, NotAllowed) else HEADINGS.get(failure.status, failure.title))
+               if isinstance(error, NotAllowed) else PORTAL_CLOSED_HEADING if isinstance(error, PortalClosed)
+               else HEADINGS.get(failure.status, failure.title))
     context = {"clinic": None, "failure": failure, "heading": heading, "lang": lang,
                "language_links": language_links(request, lang)}
     return Template("error.html", context=context, status_code=failure.status, media_type=MediaType.HTML,

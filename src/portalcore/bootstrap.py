@@ -12,7 +12,7 @@ import attrs
 from sqlalchemy.engine import Engine
 
 from portalcore.adapters.argon2_hasher import Argon2PasswordHasher
-from portalcore.adapters.breached_passwords import BundledBreachedPasswords
+from portalcore.adapters.breached_passwords import BundledBreachedPasswords, PwnedPasswordsBreachedPasswords
 from portalcore.adapters.captcha import make_captcha
 from portalcore.adapters.clock import SystemClock
 from portalcore.adapters.scheduler import ApschedulerRunner
@@ -25,7 +25,9 @@ from portalcore.domain.access import AccessPolicy
 from portalcore.domain.errors import ConfigurationError, InvalidInput
 from portalcore.domain.outbox import Channel, RetryPolicy
 from portalcore.domain.passwords import PasswordPolicy
-from portalcore.ports import Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory
+from portalcore.ports import (
+    BreachedPasswords, Captcha, Clock, Mailer, MessageRenderer, PaymentGateway, SmsSender, UnitOfWorkFactory,
+)
 from portalcore.services.access.credentials import CredentialService
 from portalcore.services.access.invitations import InvitationService
 from portalcore.services.access.jobs import AccessJobs
@@ -34,6 +36,7 @@ from portalcore.services.access.login import LoginService
 from portalcore.services.access.medical_reads import MedicalReads
 from portalcore.services.access.passkey_login import PasskeyLogin
 from portalcore.services.access.proxies import ProxyService
+from portalcore.services.access.proxy_invites import ProxyInvites
 from portalcore.services.access.second_factors import SecondFactorService
 from portalcore.services.booking.availability import BookingService
 from portalcore.services.booking.checkout import CheckoutService
@@ -80,6 +83,7 @@ class Portal:
     factors: SecondFactorService
     credentials: CredentialService
     proxies: ProxyService
+    proxy_invites: ProxyInvites  # a patient asks someone to act for them; it starts when they accept
     reads: PatientPortalService
     captcha: Captcha
     timed: TimedJobRunner
@@ -184,7 +188,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     waitlist = WaitlistKit(clock, composer, settings.secret_key.encode(), settings.base_url)
     visits = VisitService(uow, clock, payments, composer, settings.base_url, waitlist=waitlist)
     links = VisitLinks(settings.secret_key.encode(), settings.base_url)
-    proxies = ProxyService(kit)
+    proxies, credentials = ProxyService(kit), CredentialService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
     claims = VisitClaims(uow, clock, composer, settings.secret_key.encode(), settings.base_url)
@@ -199,13 +203,13 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
         factors=SecondFactorService(kit, otp, passkeys),
-        credentials=CredentialService(kit), proxies=proxies,
+        credentials=credentials, proxies=proxies, proxy_invites=ProxyInvites(kit, proxies),
         reads=PatientPortalService(MedicalReads(kit, proxies), clock),
         portal_visits=PortalVisitService(uow, clock, MedicalReads(kit, proxies), proxies, visits),
         portal_waitlist=PortalWaitlistService(uow, clock, MedicalReads(kit, proxies), proxies, waitlists),
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
         timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
-                             payments=payments, without_visit=AccessJobs(kit, invitations).handlers()),
+                             payments=payments, without_visit=AccessJobs(kit, invitations, credentials).handlers()),
         jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
         waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 
@@ -220,9 +224,17 @@ def build_access_kit(settings: Settings, uow: UnitOfWorkFactory, clock: Clock, c
     hasher = Argon2PasswordHasher(time_cost=settings.password_hash_time_cost,
                                   memory_cost=settings.password_hash_memory_kib)
     return AccessKit(uow=uow, clock=clock, composer=composer, dispatcher=dispatcher, hasher=hasher,
-                     breached=BundledBreachedPasswords(), secret=settings.secret_key.encode(),
+                     breached=build_breached_passwords(settings), secret=settings.secret_key.encode(),
                      base_url=settings.base_url, policy=policy,
                      passwords=PasswordPolicy(min_length=settings.password_min_length))
+
+
+def build_breached_passwords(settings: Settings) -> BreachedPasswords:
+    """The bundled lists, or Have I Been Pwned's range API with them as the fallback (a setting)."""
+    bundled = BundledBreachedPasswords()
+    if settings.breached_passwords == "pwnedpasswords":
+        return PwnedPasswordsBreachedPasswords(fallback=bundled, base_url=settings.pwned_passwords_url)
+    return bundled
 
 
 def read_clinic_file(path: Path | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "twilio_auth_token", "
 MAIL_BACKENDS = ("file", "smtp")
 SMS_BACKENDS = ("console", "twilio")
 PAYMENT_BACKENDS = ("simulated", "stripe")
+BREACHED_PASSWORD_CHECKS = ("bundled", "pwnedpasswords")
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
 
@@ -62,6 +63,10 @@ class Settings:
     password_min_length: int = 12
     password_hash_time_cost: int = 3  # argon2id, RFC 9106 low-memory profile
     password_hash_memory_kib: int = 65536
+    # "bundled": the lists shipped with portal; "pwnedpasswords": Have I Been Pwned's range API (only 5 hex digits
+    # of the password's SHA-1 leave the machine), falling back to the bundled lists when it cannot be reached
+    breached_passwords: str = "bundled"
+    pwned_passwords_url: str = "https://api.pwnedpasswords.com"
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     invite_link_days: int = 7
@@ -87,13 +92,17 @@ class Settings:
                 f"PORTAL_DATABASE_URL has unknown scheme {scheme!r}; use sqlite:///path or postgresql+psycopg://…"
             )
         for name, allowed in (("mail_backend", MAIL_BACKENDS), ("sms_backend", SMS_BACKENDS),
-                              ("payment_backend", PAYMENT_BACKENDS)):
+                              ("payment_backend", PAYMENT_BACKENDS),
+                              ("breached_passwords", BREACHED_PASSWORD_CHECKS)):
             if getattr(self, name) not in allowed:
                 raise ConfigurationError(f"PORTAL_{name.upper()} must be one of {', '.join(allowed)}")
         if self.sms_backend == "twilio" and not (self.twilio_account_sid and self.twilio_auth_token and self.twilio_from):
             raise ConfigurationError("Twilio SMS needs PORTAL_TWILIO_ACCOUNT_SID, PORTAL_TWILIO_AUTH_TOKEN and PORTAL_TWILIO_FROM")
         if not 8 <= self.password_min_length <= 64:
             raise ConfigurationError("PORTAL_PASSWORD_MIN_LENGTH must be between 8 and 64")
+        if self.breached_passwords == "pwnedpasswords" and not self.pwned_passwords_url.startswith(
+                ("https://", "http://")):
+            raise ConfigurationError("PORTAL_PWNED_PASSWORDS_URL must be an http(s) URL")
         if self.payment_backend == "stripe" and not self.stripe_secret_key:
             raise ConfigurationError("Stripe payments need PORTAL_STRIPE_SECRET_KEY")
         return self

@@ -57,6 +57,7 @@ class World:
     b_secrets: frozenset[str]
     b_visit: int  # the id of B's online booking (ids are not secrets)
     b_waitlist_entry: int  # B waits for a botox visit
+    b_proxy_invitation: int  # someone B asked to act for them, who has not answered yet
 
 
 Fill = Callable[[World], object]
@@ -114,6 +115,10 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/settings/email/confirm/{token:str}": {"token": lambda w: w.b_reset},
     "/settings/proxies": {},
     "/settings/proxies/{grant_id:int}/revoke": {"grant_id": lambda w: w.b_grant},
+    "/settings/proxies/invitations/{invitation_id:int}/withdraw": {"invitation_id": lambda w: w.b_proxy_invitation},
+    # the page of B's invitation names B to whoever holds its link; a reset link of B's stands in (it opens nothing)
+    "/access/proxy/{token:str}": {"token": lambda w: w.b_reset},
+    "/access/accepted": {},
     "/settings/security": {},
     "/settings/security/totp": {},
     "/settings/security/totp/confirm": {},
@@ -153,6 +158,8 @@ def world(demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) ->
     b_hold = portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 15)).token
     b_phone_check, _ = portal.phone.start(B_MOBILE)
     portal.credentials.forgot_password(B_EMAIL)
+    portal.timed.run_due()
+    portal.dispatcher.dispatch_due()
     b_reset = last_link(mailer, B_EMAIL, "/password/reset/")
     # C may see B's visits and forms only
     grant = portal.proxies.grant(b_patient, email=C_EMAIL, first_name="Sam", last_name="Carer",
@@ -164,10 +171,15 @@ def world(demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) ->
         next_visit.id or 0, next_visit.start_at)
     b_entry = portal.waitlist.join(b_patient, ["neurotoxin"], "any", TUESDAY, TUESDAY.replace(day=30))
     accounts = {email: account_id(portal, sign_in(portal, mailer, email)) for email in (A_EMAIL, B_EMAIL, C_EMAIL)}
+    b_session = portal.login.session(sign_in(portal, mailer, B_EMAIL))
+    assert b_session is not None
+    portal.proxy_invites.invite(b_session, password=GOOD, email="dana.friend@example.com", first_name="Dana",
+                                last_name="Friend", scope=ProxyScope.ALL)
+    [b_invitation] = portal.proxy_invites.pending(b_session)
     return World(a_patient, b_patient, accounts[A_EMAIL], accounts[B_EMAIL], accounts[C_EMAIL], booked.reference,
                  b_hold, b_phone_check, b_invite, b_reset, grant.id or 0, b_visit_link,
                  frozenset({booked.reference, b_hold, b_phone_check, b_invite, b_reset, b_visit_link}),
-                 booked.appointment.id or 0, b_entry.id or 0)
+                 booked.appointment.id or 0, b_entry.id or 0, b_invitation.invitation_id)
 
 
 def patient_id(portal: Portal, email: str) -> int:
@@ -284,6 +296,9 @@ def test_patient_a_never_sees_patient_bs_data_on_any_route(
     assert [row for row in b_audit[len(b_audit_before):] if row[1] is not None] == []
     assert world.b_grant in [g.id for g in demo_portal.proxies.grants_for(world.b_patient) if g.revoked_at is None]
     assert [e.state.value for e in demo_portal.waitlist.entries(world.b_patient)] == ["waiting"]
+    b_session = demo_portal.login.session(sign_in(demo_portal, mailer, B_EMAIL))
+    assert b_session is not None
+    assert [p.invitation_id for p in demo_portal.proxy_invites.pending(b_session)] == [world.b_proxy_invitation]
 
 
 def test_a_near_miss_of_bs_booking_reference_finds_nothing(client: TestClient, world: World) -> None:

@@ -4,15 +4,18 @@ with an emailed code, session cookies, sign-out, and answers that never tell whe
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import attrs
 from litestar.testing import TestClient
 
 from portal_web import create_app
+from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
 from tests.frontends.web_forms import form, link, text_of, title_of
+from tests.integration.test_passwordless import clinic_settings
 
 OLIVIA = "olivia.martinez@example.com"
 GOOD = "velvet orchard lantern"
@@ -161,6 +164,33 @@ def test_sign_up_answers_the_same_for_a_known_and_a_new_email(client: TestClient
     assert confirmed.status_code == 200 and "Your email is confirmed" in text_of(confirmed.text)
 
 
+def test_sign_up_sends_one_address_a_few_emails_an_hour_and_answers_the_same_after(
+        client: TestClient, mailer: RecordingSender, clock: FixedClock) -> None:
+    page = client.get("/signup").text
+    details = {"first_name": "Maya", "last_name": "Chen", "password": NEW}
+
+    answers = [client.post("/signup", data=form(page, "/signup").data(email=email, **details), follow_redirects=False)
+               for email in ["maya@example.com"] * 5 + ["Maya@Example.com"] * 5 + ["noor@example.com"]]
+
+    assert {(a.status_code, a.headers["location"]) for a in answers} == {(303, "/signup/sent")}
+    assert len([m for m in mailer.sent if m.recipient == "maya@example.com"]) == 5
+    assert len([m for m in mailer.sent if m.recipient == "noor@example.com"]) == 1
+    clock.advance(timedelta(hours=1))
+    client.post("/signup", data=form(page, "/signup").data(email="maya@example.com", **details))
+    assert len([m for m in mailer.sent if m.recipient == "maya@example.com"]) == 6
+
+
+def test_sign_up_refuses_a_leaked_password_of_the_minimum_length(client: TestClient, mailer: RecordingSender) -> None:
+    page = client.get("/signup").text
+
+    answer = client.post("/signup", data=form(page, "/signup").data(
+        first_name="Maya", last_name="Chen", email="maya@example.com", password="Password123456"))
+
+    assert answer.status_code == 422
+    assert "This password is on a list of common or leaked passwords" in text_of(answer.text)
+    assert not [m for m in mailer.sent if m.recipient == "maya@example.com"]
+
+
 def test_sign_up_shows_why_a_password_is_refused_and_keeps_the_rest(client: TestClient) -> None:
     page = client.get("/signup").text
     answer = client.post("/signup", data=form(page, "/signup").data(
@@ -183,6 +213,9 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_emails(
     assert known.status_code == unknown.status_code == 200 and known.text == unknown.text
     assert "If an account exists" in text_of(known.text)
 
+    demo_portal.timed.run_due()  # the worker sends the link (see the unit test of forgot_password)
+    demo_portal.dispatcher.dispatch_due()
+    assert not [m for m in mailer.sent if m.recipient == "nobody@example.com"]
     reset = emailed_path(mailer, OLIVIA, "/password/reset/")
     reset_page = client.get(reset).text
     done = client.post(reset, data=form(reset_page, reset).data(password=NEW), follow_redirects=False)
@@ -254,3 +287,30 @@ def test_too_many_failed_sign_ins_answer_429_with_retry_after(
     assert answers[0].status_code == 400
     assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) > 0
     assert "Too many failed attempts" in text_of(answers[-1].text)
+
+
+def test_a_closed_portal_lets_nobody_sign_in_sign_up_or_accept_an_invitation(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    accept_invitation(client, demo_portal, mailer)
+    session_cookie = sign_in(client, mailer)
+    demo_portal.invitations.invite(olivia_id(demo_portal))
+    invite = emailed_path(mailer, OLIVIA, "/access/invite/")
+    login_form, signup_form = form(client.get("/login").text, "/login"), form(client.get("/signup").text, "/signup")
+    clinic_settings(demo_portal, portal_enabled=False)
+    sent_before = len(mailer.sent)
+
+    signed_in = client.get("/portal", follow_redirects=False)
+    login = client.post("/login", data=login_form.data(email=OLIVIA, password=GOOD), follow_redirects=False)
+    signup = client.post("/signup", data=signup_form.data(first_name="Nora", last_name="Quinn", password=GOOD,
+                                                          email="nora.quinn@example.com"), follow_redirects=False)
+    invitation = client.get(invite)
+
+    assert "portal_session=" in session_cookie and signed_in.status_code == 303  # the session no longer opens it
+    for answer in (client.get("/login"), login, client.get("/signup"), signup, invitation,
+                   client.get("/password/forgot")):
+        assert answer.status_code == 404, answer.text
+        assert title_of(answer.text).startswith("The patient portal is closed")
+        assert "This clinic's patient portal is closed. Please call the clinic." in text_of(answer.text)
+    assert len(mailer.sent) == sent_before
+    assert "El portal del paciente está cerrado" in text_of(client.get("/login?lang=es").text)
+    assert demo_portal.invitations.status(olivia_id(demo_portal)).invitation_usable  # nothing was used up

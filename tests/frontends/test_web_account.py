@@ -137,7 +137,16 @@ def test_a_proxy_with_visits_and_forms_access_cannot_open_the_proxy_settings(
     assert CARER not in refused.text
 
 
-def test_a_patient_gives_and_removes_access_from_settings(
+def accept_invitation(client: TestClient, mailer: RecordingSender, email: str) -> None:
+    """The invited person opens the emailed link and accepts."""
+    path = emailed_path(mailer, email, "/access/proxy/")
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    done = client.post(path, data=form(page.text, path).data(), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/access/accepted", done.text
+
+
+def test_a_patient_invites_someone_from_settings_who_accepts_and_is_later_removed(
         client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
     olivia_signs_in(client, demo_portal, mailer)
     assert link(client.get("/portal").text, "People who can act for you") == "/settings/proxies"
@@ -152,16 +161,27 @@ def test_a_patient_gives_and_removes_access_from_settings(
     assert wrong.status_code == 422 and "Your password is not right." in text_of(wrong.text)
     assert 'value="sam.carer@example.com"' in wrong.text and "not my password" not in wrong.text
     done = client.post("/settings/proxies", data=grant_form.data(password=GOOD, **details), follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == "/settings/proxies?notice=granted"
+    assert done.status_code == 303 and done.headers["location"] == "/settings/proxies?notice=invited"
     listed = text_of(client.get(done.headers["location"]).text)
-    assert "Access given." in listed and "Sam Carer sam.carer@example.com" in listed
-    assert "Appointments and forms only" in listed and "The end of December 31, 2026" in listed
-    assert "Given by Olivia Martinez" in listed
-
+    assert "We emailed the person a link to accept." in listed and "Nobody can act for you" in listed
+    assert "Waiting for an answer" in listed and "Sam Carer sam.carer@example.com" in listed
     invitation = [m for m in mailer.sent if m.recipient == CARER][-1]
-    assert "Olivia Martinez has shared" in invitation.subject and "appointments and forms only" in invitation.text
+    assert "Olivia Martinez asks you" in invitation.subject and "appointments and forms only" in invitation.text
+
+    client.cookies.clear()
+    offer = text_of(client.get(emailed_path(mailer, CARER, "/access/proxy/")).text)
+    assert "Olivia Martinez would like you to be able to act for them" in offer
+    assert "Appointments and forms only" in offer and "The end of December 31, 2026" in offer
+    accept_invitation(client, mailer, CARER)
+    assert "You can now act for them" in text_of(client.get("/access/accepted").text)
+    assert "Olivia Martinez has shared" in [m for m in mailer.sent if m.recipient == CARER][-1].subject
     assert emailed_path(mailer, CARER, "/password/reset/")
 
+    sign_in(client, mailer, OLIVIA)
+    listed = text_of(client.get("/settings/proxies").text)
+    assert "Sam Carer sam.carer@example.com" in listed and "Waiting for an answer" not in listed
+    assert "Appointments and forms only" in listed and "The end of December 31, 2026" in listed
+    assert "Given by Olivia Martinez" in listed
     settings = client.get("/settings/proxies").text
     [revoke] = [f for f in parse(settings).forms if f.action.endswith("/revoke")]
     assert revoke.buttons[0][2] == "Remove access for Sam Carer"
@@ -169,6 +189,28 @@ def test_a_patient_gives_and_removes_access_from_settings(
     assert removed.headers["location"] == "/settings/proxies?notice=revoked"
     after = text_of(client.get(removed.headers["location"]).text)
     assert "Access removed." in after and "Nobody can act for you" in after
+
+
+def test_inviting_someone_shows_only_what_the_patient_typed_about_them(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    olivia_signs_in(client, demo_portal, mailer)
+    page = client.get("/settings/proxies").text
+
+    done = client.post("/settings/proxies", data=form(page, "/settings/proxies").data(
+        first_name="Zed", last_name="Nobody", email=ETHAN, scope="all", password=GOOD), follow_redirects=False)
+
+    assert done.status_code == 303
+    listed = text_of(client.get(done.headers["location"]).text)
+    assert "Zed Nobody ethan.brooks@example.com" in listed and "Ethan" not in listed.replace(ETHAN, "")
+    assert "Nobody can act for you" in listed  # nothing is granted before Ethan accepts
+    [withdraw] = [f for f in parse(client.get("/settings/proxies").text).forms if f.action.endswith("/withdraw")]
+    assert withdraw.buttons[0][2] == "Withdraw the invitation to Zed Nobody"
+    gone = client.post(withdraw.action, data=withdraw.data(), follow_redirects=False)
+    assert gone.headers["location"] == "/settings/proxies?notice=withdrawn"
+    assert "Zed Nobody" not in text_of(client.get(gone.headers["location"]).text)
+    client.cookies.clear()
+    stale = client.get(emailed_path(mailer, ETHAN, "/access/proxy/"))
+    assert stale.status_code == 400 and "was withdrawn" in text_of(stale.text)
 
 
 def test_a_carer_invited_from_settings_signs_in_and_sees_the_patient(
@@ -179,6 +221,7 @@ def test_a_carer_invited_from_settings_signs_in_and_sees_the_patient(
         first_name="Sam", last_name="Carer", email=CARER, scope="all", password=GOOD))
     client.cookies.clear()
 
+    accept_invitation(client, mailer, CARER)
     set_password(client, mailer, CARER, "/password/reset/")
     sign_in(client, mailer, CARER)
     switch_to(client, "Olivia Martinez")
@@ -231,3 +274,22 @@ def test_the_proxy_settings_speak_spanish(client: TestClient, demo_portal: Porta
     page = text_of(client.get("/settings/proxies?lang=es").text)
 
     assert "Personas que pueden actuar por usted" in page and "Solo citas y formularios" in page
+
+
+def test_asking_for_an_email_someone_else_has_answers_as_usual_and_tells_that_person(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    demo_portal.proxies.grant(patient_id(demo_portal, ETHAN), email=CARER, first_name="Sam", last_name="Carer",
+                              scope=ProxyScope.ALL)  # a login of its own, without a patient record
+    olivia_signs_in(client, demo_portal, mailer)
+    change = form(client.get("/settings/email").text, "/settings/email")
+
+    answers = [client.post("/settings/email", data=change.data(new_email=address, password=GOOD),
+                           follow_redirects=False) for address in ("olivia.new@example.com", ETHAN, CARER.upper())]
+
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, "/settings/email/sent")] * 3
+    for owner, name in ((ETHAN, "Ethan"), (CARER, "Sam")):
+        told = [m for m in mailer.sent if m.recipient == owner][-1]
+        assert "Someone asked to use your email" in told.subject and f"Hello {name}," in told.text
+        assert "/settings/email/confirm/" not in told.text
+    assert emailed_path(mailer, "olivia.new@example.com", "/settings/email/confirm/")
+    assert f"You sign in with {OLIVIA}" in text_of(client.get("/settings/email").text)

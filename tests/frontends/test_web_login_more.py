@@ -161,7 +161,30 @@ def test_a_new_code_is_throttled_and_does_not_buy_more_tries(
     for _ in range(2):
         assert type_code(client, other_than(fresh)).status_code == 400
     exhausted = type_code(client, fresh)
-    assert exhausted.status_code == 400 and "Too many wrong codes" in text_of(exhausted.text)
+    assert exhausted.status_code == 303 and exhausted.headers["location"].startswith("/login?notice=sign_in_over")
+
+
+def test_after_five_wrong_codes_a_new_code_leads_straight_back_to_sign_in(
+        client: TestClient, mailer: RecordingSender, clock: FixedClock) -> None:
+    page = client.get("/login").text
+    client.post("/login", data=form(page, "/login").data(email=OLIVIA, password=GOOD))
+    first = emailed_code(mailer, OLIVIA)
+    for _ in range(5):
+        assert type_code(client, other_than(first)).status_code == 400
+    clock.advance(timedelta(seconds=31))
+    code_page = client.get("/login/code?next=/portal/visits").text
+
+    again = client.post("/login/code/resend", data=form(code_page, "/login/code/resend").data(),
+                        follow_redirects=False)
+
+    assert again.status_code == 303 and again.headers["location"].startswith("/login?")
+    sign_in_page = client.get(again.headers["location"])
+    assert "Please sign in again to get a new code." in text_of(sign_in_page.text)
+    assert form(sign_in_page.text, "/login").data()["next"] == "/portal/visits"
+    assert client.get("/login/code", follow_redirects=False).headers["location"] == "/login?notice=sign_in_again"
+    assert len([m for m in mailer.sent if m.recipient == OLIVIA and "sign-in code" in m.subject.lower()]) == 1
+    assert "Vuelva a iniciar sesión para recibir un código nuevo." in text_of(
+        client.get(again.headers["location"] + "&lang=es").text)
 
 
 # -- a password that no longer meets the policy

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
-from portalcore.domain.errors import Conflict, InvalidInput
+from portalcore.domain.errors import InvalidInput
 from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_code, emailed_path
 from tests.fakes.memory import RecordingSender
@@ -204,6 +204,8 @@ def test_reset_sets_a_new_password_ends_every_session_and_tells_the_patient(
     session = sign_in(demo_portal, mailer, email)
     demo_portal.credentials.forgot_password("nobody@example.com")  # no error, no email
     demo_portal.credentials.forgot_password(email.upper())
+    demo_portal.timed.run_due()
+    demo_portal.dispatcher.dispatch_due()
     token = last_link(mailer, email, "/password/reset/")
     demo_portal.credentials.reset_password(token, OTHER)
 
@@ -239,15 +241,32 @@ def test_an_email_change_happens_when_the_new_address_confirms(demo_portal: Port
     sign_in(demo_portal, mailer, "olivia.new@example.com")
 
 
-def test_an_email_change_to_another_patients_address_is_refused_at_once(
+def test_forgot_password_is_sent_by_the_worker_at_most_five_times_an_hour_to_one_address(
+        demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
+    email = activated(demo_portal, mailer)
+    for _ in range(7):
+        clock.advance(timedelta(seconds=1))
+        demo_portal.credentials.forgot_password(email, ip="203.0.113.9")
+    assert not [m for m in mailer.sent if "/password/reset/" in m.text]  # nothing leaves with the answer
+
+    demo_portal.timed.run_due()
+    demo_portal.dispatcher.dispatch_due()
+
+    assert len([m for m in mailer.sent if m.recipient == email and "/password/reset/" in m.text]) == 5
+
+
+def test_an_email_change_to_another_patients_address_changes_nothing_and_tells_that_patient(
         demo_portal: Portal, mailer: RecordingSender) -> None:
     email = activated(demo_portal, mailer)
     session = demo_portal.login.session(sign_in(demo_portal, mailer, email))
     assert session is not None
-    demo_portal.patients.add(first_name="Daria", last_name="Other", email="daria.other@example.com")  # no login
-    with pytest.raises(Conflict, match="already uses that email"):
-        demo_portal.credentials.request_email_change(session, GOOD, "daria.other@example.com")
-    assert not [m for m in mailer.sent if m.recipient == "daria.other@example.com"]
+    patient = demo_portal.patients.add(first_name="Daria", last_name="Other", email="daria.other@example.com")
+
+    demo_portal.credentials.request_email_change(session, GOOD, "daria.other@example.com")  # no error: no tell
+
+    [told] = [m for m in mailer.sent if m.recipient == "daria.other@example.com"]
+    assert told.subject.startswith("Someone asked to use your email") and "/settings/email/confirm/" not in told.text
+    assert demo_portal.patients.get(patient.id or 0).email == "daria.other@example.com"
 
 
 def test_activate_all_invites_each_patient_once_unless_asked_to_resend(

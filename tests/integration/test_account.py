@@ -10,12 +10,12 @@ from sqlalchemy import text
 
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
-from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from portalcore.domain.proxies import Area, ProxyScope
+from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
+from portalcore.domain.proxies import Area, ProxyGrant, ProxyScope
 from portalcore.services.access.login import TooManyAttempts
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
-from tests.integration.test_access import GOOD, activated, olivia, sign_in
+from tests.integration.test_access import GOOD, activated, last_link, olivia, sign_in
 from tests.integration.test_proxies import carer_session
 
 CARER = "sam.carer@example.com"
@@ -64,27 +64,47 @@ def test_a_revoked_carer_still_has_the_way_back_to_their_own_record(
     assert [r.name for r in demo_portal.proxies.represented(session.account_id)] == ["Ethan Brooks"]
 
 
-def test_a_patient_gives_access_from_settings_after_their_password_and_the_person_is_invited(
+def invited(portal: Portal, mailer: RecordingSender, session, *, email: str = CARER, first_name: str = "Sam",
+            last_name: str = "Carer", scope: ProxyScope = ProxyScope.ALL, **details: object) -> ProxyGrant:
+    """The patient invites someone from their settings and that person accepts from the emailed link."""
+    portal.proxy_invites.invite(session, password=GOOD, email=email, first_name=first_name, last_name=last_name,
+                                scope=scope, **details)
+    portal.proxy_invites.accept(last_link(mailer, email, "/access/proxy/"))
+    return [grant for grant in portal.proxies.grants_for(olivia(portal)) if grant.revoked_at is None][-1]
+
+
+def test_a_patient_invites_someone_from_settings_after_their_password_and_access_starts_when_they_accept(
         demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
     session = own_session(demo_portal, mailer)
     with pytest.raises(InvalidInput, match="password is not right"):
-        demo_portal.proxies.grant_own(session, password="not it", email=CARER, first_name="Sam",
-                                      last_name="Carer", scope=ProxyScope.VISITS_FORMS)
-    assert demo_portal.proxies.holders(session) == []
+        demo_portal.proxy_invites.invite(session, password="not it", email=CARER, first_name="Sam",
+                                         last_name="Carer", scope=ProxyScope.VISITS_FORMS)
+    assert demo_portal.proxy_invites.pending(session) == []
 
-    demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
-                                  scope=ProxyScope.VISITS_FORMS, relationship="brother",
-                                  expires_on=date(2026, 12, 31))
+    demo_portal.proxy_invites.invite(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                     scope=ProxyScope.VISITS_FORMS, relationship="brother",
+                                     expires_on=date(2026, 12, 31))
 
+    [waiting] = demo_portal.proxy_invites.pending(session)
+    assert (waiting.name, waiting.email, waiting.relationship, waiting.scope, waiting.last_day) == (
+        "Sam Carer", CARER, "brother", ProxyScope.VISITS_FORMS, date(2026, 12, 31))
+    assert demo_portal.proxies.holders(session) == [] and demo_portal.proxies.grants_for(olivia(demo_portal)) == []
+    offer = demo_portal.proxy_invites.offer(last_link(mailer, CARER, "/access/proxy/"))
+    assert (offer.patient_name, offer.name, offer.scope) == ("Olivia Martinez", "Sam", ProxyScope.VISITS_FORMS)
+
+    assert demo_portal.proxy_invites.accept(last_link(mailer, CARER, "/access/proxy/")) == "Olivia Martinez"
+
+    assert demo_portal.proxy_invites.pending(session) == []
     [holder] = demo_portal.proxies.holders(session)
     assert (holder.name, holder.email, holder.relationship, holder.scope) == (
         "Sam Carer", CARER, "brother", ProxyScope.VISITS_FORMS)
     assert (holder.last_day, holder.granted_by, holder.active) == (date(2026, 12, 31), "Olivia Martinez", True)
     assert "/password/reset/" in emailed_path(mailer, CARER, "/password/reset/")
     with demo_portal._engine.connect() as connection:
-        recorded = connection.execute(text("SELECT actor, account_id FROM audit_event WHERE action = 'proxy_granted' "
-                                           "AND patient_id = :p"), {"p": olivia(demo_portal)}).all()
-    assert [tuple(row) for row in recorded] == [("Olivia Martinez", session.account_id)]
+        recorded = connection.execute(text("SELECT action, actor, account_id FROM audit_event WHERE action LIKE "
+                                           "'proxy_%' AND patient_id = :p ORDER BY id"), {"p": olivia(demo_portal)}).all()
+    assert [tuple(row) for row in recorded] == [("proxy_invited", "Olivia Martinez", session.account_id),
+                                                ("proxy_granted", "Olivia Martinez", session.account_id)]
     carer = carer_session(demo_portal, mailer)
     assert [r.name for r in demo_portal.proxies.represented(carer.account_id)] == ["Olivia Martinez"]
     clock.advance(timedelta(days=46))  # 1 January 2027, in the afternoon in New York: the last day is over
@@ -92,28 +112,58 @@ def test_a_patient_gives_access_from_settings_after_their_password_and_the_perso
     assert not demo_portal.proxies.holders(session)[0].active
 
 
-def test_giving_the_same_person_access_twice_is_refused(demo_portal: Portal, mailer: RecordingSender) -> None:
+def test_an_invitation_shows_the_name_typed_and_grants_nothing_until_accepted(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
     session = own_session(demo_portal, mailer)
-    demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
-                                  scope=ProxyScope.VISITS_FORMS)
+    demo_portal.proxy_invites.invite(session, password=GOOD, email=ETHAN.upper(), first_name="Zed",
+                                     last_name="Nobody", scope=ProxyScope.ALL)  # Ethan Brooks is a patient
 
-    with pytest.raises(Conflict, match="already has access"):
-        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
-                                      scope=ProxyScope.ALL)
+    [waiting] = demo_portal.proxy_invites.pending(session)
+    assert (waiting.name, waiting.email) == ("Zed Nobody", ETHAN)
+    assert demo_portal.proxies.grants_for(olivia(demo_portal)) == []
+
+    demo_portal.proxy_invites.withdraw(session, waiting.invitation_id)
+    assert demo_portal.proxy_invites.pending(session) == []
+    with pytest.raises(InvalidInput, match="expired, was withdrawn"):
+        demo_portal.proxy_invites.accept(last_link(mailer, ETHAN, "/access/proxy/"))
+    assert demo_portal.proxies.grants_for(olivia(demo_portal)) == []
+
+
+def test_an_invitation_needs_both_names_whoever_has_the_address(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    for address in (ETHAN, "nobody.known@example.com"):
+        with pytest.raises(InvalidInput, match="first and last name"):
+            demo_portal.proxy_invites.invite(session, password=GOOD, email=address, first_name="",
+                                             last_name="", scope=ProxyScope.ALL)
+
+
+def test_accepting_twice_or_after_the_front_desk_granted_changes_nothing(
+        demo_portal: Portal, mailer: RecordingSender) -> None:
+    session = own_session(demo_portal, mailer)
+    demo_portal.proxy_invites.invite(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                     scope=ProxyScope.VISITS_FORMS)
+    demo_portal.proxies.grant(olivia(demo_portal), email=CARER, first_name="Sam", last_name="Carer",
+                              scope=ProxyScope.VISITS_FORMS)
+
+    demo_portal.proxy_invites.accept(last_link(mailer, CARER, "/access/proxy/"))
+
+    assert len(demo_portal.proxies.grants_for(olivia(demo_portal))) == 1
+    with pytest.raises(InvalidInput):
+        demo_portal.proxy_invites.accept(last_link(mailer, CARER, "/access/proxy/"))
 
 
 def test_an_end_date_in_the_past_is_refused(demo_portal: Portal, mailer: RecordingSender) -> None:
     session = own_session(demo_portal, mailer)
     with pytest.raises(InvalidInput, match="must be in the future"):
-        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
-                                      scope=ProxyScope.ALL, expires_on=date(2026, 11, 15))
+        demo_portal.proxy_invites.invite(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                         scope=ProxyScope.ALL, expires_on=date(2026, 11, 15))
 
 
 def test_a_patient_revokes_access_and_the_carer_loses_it_at_once(
         demo_portal: Portal, mailer: RecordingSender) -> None:
     session = own_session(demo_portal, mailer)
-    grant = demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam",
-                                          last_name="Carer", scope=ProxyScope.ALL)
+    grant = invited(demo_portal, mailer, session)
     carer = demo_portal.proxies.switch(carer_session(demo_portal, mailer), olivia(demo_portal))
 
     demo_portal.proxies.revoke_own(session, grant.id or 0)
@@ -145,22 +195,24 @@ def test_a_proxy_can_neither_see_nor_change_who_acts_for_the_patient(
     with pytest.raises(NotAllowed, match="Only the patient"):
         demo_portal.proxies.holders(carer)
     with pytest.raises(NotAllowed, match="Only the patient"):
-        demo_portal.proxies.grant_own(carer, password=GOOD, email="another@example.com", first_name="Ann",
-                                      last_name="Other", scope=ProxyScope.ALL)
+        demo_portal.proxy_invites.invite(carer, password=GOOD, email="another@example.com", first_name="Ann",
+                                         last_name="Other", scope=ProxyScope.ALL)
+    with pytest.raises(NotAllowed, match="Only the patient"):
+        demo_portal.proxy_invites.pending(carer)
     with pytest.raises(NotAllowed, match="Only the patient"):
         demo_portal.proxies.revoke_own(carer, grant.id or 0)
     assert demo_portal.proxies.grants_for(olivia(demo_portal))[0].revoked_at is None
 
 
-def test_wrong_passwords_before_giving_access_count_like_failed_logins(
+def test_wrong_passwords_before_inviting_someone_count_like_failed_logins(
         demo_portal: Portal, mailer: RecordingSender) -> None:
     session = own_session(demo_portal, mailer)
     for _ in range(10):
         with pytest.raises(InvalidInput):
-            demo_portal.proxies.grant_own(session, password="guess", email=CARER, first_name="Sam",
-                                          last_name="Carer", scope=ProxyScope.ALL)
+            demo_portal.proxy_invites.invite(session, password="guess", email=CARER, first_name="Sam",
+                                             last_name="Carer", scope=ProxyScope.ALL)
 
     with pytest.raises(TooManyAttempts):  # even the right password waits now
-        demo_portal.proxies.grant_own(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
-                                      scope=ProxyScope.ALL)
-    assert demo_portal.proxies.holders(session) == []
+        demo_portal.proxy_invites.invite(session, password=GOOD, email=CARER, first_name="Sam", last_name="Carer",
+                                         scope=ProxyScope.ALL)
+    assert demo_portal.proxy_invites.pending(session) == []

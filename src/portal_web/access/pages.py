@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -19,6 +22,13 @@ from portalcore.domain.clinic import Clinic
 NextPath = Annotated[str | None, QueryParameter(name="next", description="Where to go after signing in.")]
 
 
+async def portal_open(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guards the pages that let someone in (sign-in, sign-up, invitation and password links): while the clinic's
+    portal is closed they answer with the core's ``PortalClosed`` (a page saying so)."""
+    portal: Portal = connection.app.state.portal
+    await anyio.to_thread.run_sync(portal.login.ensure_open)
+
+
 def sign_in(request: Request[Any, Any, Any], portal: Portal, lang: str) -> SignIn:
     return SignIn(portal, lang, client_ip(request), request.headers.get("user-agent", ""))
 
@@ -31,6 +41,7 @@ class LoginPages(Controller):
     """``/login`` (email and password) and ``/login/code`` (the second step), then ``/logout``."""
 
     include_in_schema = False
+    guards = [portal_open]
 
     @get("/login", name="login", sync_to_thread=True)
     def login_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],

@@ -7,10 +7,10 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal_web.access.pages import show
+from portal_web.access.pages import portal_open, show
 from portal_web.access.proxy_views import AccountSettings, EmailChangeForm, GrantForm, SwitchForm
 from portal_web.rendering import render
 from portal_web.schemas import RecordId
@@ -64,6 +64,13 @@ class ProxyPages(Controller):
         """Ends someone's access at once."""
         return show(request, clinic, lang, settings(request, portal, lang).revoke(visitor, grant_id))
 
+    @post("/settings/proxies/invitations/{invitation_id:int}/withdraw", sync_to_thread=True, status_code=200)
+    def withdraw(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
+                 invitation_id: RecordId) -> Template | Redirect:
+        """Withdraws an invitation nobody accepted yet."""
+        return show(request, clinic, lang, settings(request, portal, lang).withdraw(visitor, invitation_id))
+
     @get("/settings/email", name="change_email", sync_to_thread=True)
     def email_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                    clinic: NamedDependency[Clinic], lang: NamedDependency[str],
@@ -83,3 +90,27 @@ class ProxyPages(Controller):
                    visitor: NamedDependency[Visitor]) -> Template:
         """Check the new inbox."""
         return render(request, clinic, lang, AccountSettings.email_sent())
+
+
+class ProxyInvitePages(Controller):
+    """``/access/proxy/{token}``: the person a patient invited sees who asks, for what, and accepts."""
+
+    include_in_schema = False
+    guards = [portal_open]
+
+    @get("/access/proxy/{token:str}", name="proxy_invitation", sync_to_thread=True)
+    def offer(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+              lang: NamedDependency[str], token: FromPath[str]) -> Template:
+        """Who asks, and what the person would see."""
+        return render(request, clinic, lang, settings(request, portal, lang).offer(token))
+
+    @post("/access/proxy/{token:str}", sync_to_thread=True, status_code=200)
+    def accept(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+               lang: NamedDependency[str], token: FromPath[str]) -> Template | Redirect:
+        """Accepts: the access starts, and the person is emailed how to sign in."""
+        return show(request, clinic, lang, settings(request, portal, lang).accept(token))
+
+    @get("/access/accepted", name="proxy_accepted", sync_to_thread=False)
+    def accepted(self, request: Request[Any, Any, Any], clinic: NamedDependency[Clinic],
+                 lang: NamedDependency[str]) -> Template:
+        return render(request, clinic, lang, AccountSettings.accepted())

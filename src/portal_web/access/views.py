@@ -29,6 +29,7 @@ from portal_web.sessions import (
 )
 from portalcore.bootstrap import Portal
 from portalcore.domain.errors import InvalidInput, NotFound, PortalError
+from portalcore.services.access.login_codes import SignInOver
 
 # Messages a redirect asks the next page to show, by a short key in ``?notice=``.
 NOTICES = {
@@ -39,6 +40,7 @@ NOTICES = {
     "must_change": N_("Please choose a new password before you go on."),
     "sign_in_again": N_("Please sign in again."),
     "code_sent": N_("We sent you a new code."),
+    "sign_in_over": N_("Too many wrong codes for that sign-in. Please sign in again to get a new code."),
 }
 
 
@@ -98,6 +100,8 @@ class SignIn:
             return Redirect("/login?notice=sign_in_again", status_code=303)
         try:
             pending = self.portal.login.resend(attempt[1], language=self.lang, send_now=False)
+        except SignInOver:
+            return self._start_again(form.next)
         except PortalError as error:
             return self._code(attempt[0], form, error)
         # sent after the answer, like the first code, and a reload of the page sends nothing again
@@ -113,6 +117,8 @@ class SignIn:
         try:
             signed_in = self.portal.login.finish(attempt[1], form.code, ip=self.ip, user_agent=self.user_agent,
                                                  passkey=passkey)
+        except SignInOver:
+            return self._start_again(form.next)
         except PortalError as error:
             return self._code(attempt[0], LoginCodeForm(next=form.next) if passkey else form, error)
         target = "/settings/password?notice=must_change" if signed_in.must_change_password else safe_next(form.next)
@@ -125,6 +131,12 @@ class SignIn:
             self.portal.login.logout(visitor_token, ip=self.ip)
         return Redirect("/login?notice=signed_out", status_code=303, cookies=[
             make_cookie(self.base_url, SESSION_COOKIE, "", max_age=0)])
+
+    def _start_again(self, next_path: str) -> Redirect:
+        """Back to the sign-in form when the attempt takes no more codes; its cookie is of no use any more."""
+        query = urlencode({"notice": "sign_in_over", "next": safe_next(next_path)})
+        return Redirect(f"/login?{query}", status_code=303,
+                        cookies=[make_cookie(self.base_url, LOGIN_COOKIE, "", max_age=0)])
 
     # -- pages
     def _login(self, form: LoginForm, error: PortalError | None = None, notice: str | None = None,

@@ -45,6 +45,7 @@ CORE_WORDS = (
     N_("Signed up"),
     N_("A second sign-in step was added"),
     N_("A second sign-in step was removed"),
+    N_("Someone was asked to act for the patient"),
     N_("Someone was given access to the portal"),
     N_("Someone's access to the portal was ended"),
     N_("Switched to this record"),

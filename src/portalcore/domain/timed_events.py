@@ -29,6 +29,7 @@ class JobKind(str, Enum):
     RELEASE_AUTHORIZATION = "release_authorization"  # a card check whose release failed; no visit
     PROXY_ACCESS_ENDED = "proxy_access_ended"  # a carer's access reached its end; no visit
     INVITATION_REMINDER = "invitation_reminder"  # an unused portal invitation expires tomorrow; no visit
+    PASSWORD_RESET = "password_reset"  # "forgot password" asked for an address; the worker sends the link
 
 
 class JobState(str, Enum):

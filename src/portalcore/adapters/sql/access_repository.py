@@ -101,6 +101,16 @@ class SqlAccessRepository:
                                    .order_by(AccessLinkRow.id.desc()).limit(1)).scalar_one_or_none()
         return _domain(AccessLink, row, purpose=purpose) if row else None
 
+    def links(self, purpose: LinkPurpose, *, patient_id: int) -> list[AccessLink]:
+        rows = self.session.execute(select(AccessLinkRow).where(AccessLinkRow.purpose == purpose.value,
+                                                                AccessLinkRow.patient_id == patient_id)
+                                    .order_by(AccessLinkRow.id)).scalars()
+        return [_domain(AccessLink, row, purpose=purpose) for row in rows]
+
+    def revoke_link(self, token_hash: str, now: datetime) -> None:
+        self.session.execute(update(AccessLinkRow).where(AccessLinkRow.token_hash == token_hash,
+                                                         AccessLinkRow.revoked_at.is_(None)).values(revoked_at=now))
+
     def use_link(self, token_hash: str, now: datetime) -> None:
         self.session.execute(update(AccessLinkRow).where(AccessLinkRow.token_hash == token_hash).values(used_at=now))
 

@@ -13,14 +13,13 @@ from babel.dates import format_datetime
 
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
-from portalcore.domain.errors import Conflict, InvalidInput, NotAllowed
+from portalcore.domain.errors import InvalidInput, NotAllowed
 from portalcore.domain.patients import normalize_email
+from portalcore.domain.timed_events import JobKind, TimedJob
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.invitations import LINK_GONE
 from portalcore.services.access.kit import AccessKit, Actor, load_account, stamp
 from portalcore.services.contact import check_email
-
-RESET_PER_HOUR = 5
 
 
 class CredentialService:
@@ -28,28 +27,36 @@ class CredentialService:
         self._kit = kit
 
     def forgot_password(self, email: str, *, ip: str = "") -> None:
-        """Emails a reset link when the address has an account; answers the same either way. At most a few
-        links per address per hour."""
+        """Asks for a link to choose a new password. The request itself only counts the ask and queues a job
+        for the worker (``queue_reset`` sends the link when the address has an account), so it does the same
+        work, in the same time, whether or not the address is known. At most ``EMAILS_PER_HOUR`` asks per
+        address and hour lead anywhere. Raises ``PortalClosed``."""
         now, address = self._kit.clock.now(), normalize_email(email)
         with self._kit.uow() as uow:
-            account = uow.access.account_by_email(address)
-            if account is None or account.id is None:
-                return
-            if uow.access.count_failure(f"reset:{account.id}", now, 3600) > RESET_PER_HOUR:
-                uow.commit()
-                return
-            uow.access.revoke_links(LinkPurpose.RESET, now, account_id=account.id)
-            token, token_hash = self._kit.new_token()
-            uow.access.add_link(AccessLink(purpose=LinkPurpose.RESET, token_hash=token_hash, account_id=account.id,
-                                           email=account.email, expires_at=now + self._kit.policy.reset_ttl), now)
-            key = self._kit.email(uow, "password_reset", to=account.email, language=account.language,
-                                  key=f"reset:{token_hash[:16]}",
-                                  context={"name": account.first_name, "link": self._kit.url(f"/password/reset/{token}"),
-                                           "minutes": int(self._kit.policy.reset_ttl.total_seconds() // 60)})
-            self._kit.audit(uow, audit.PASSWORD_RESET_SENT, Actor(address, account.id, ip),
-                            patient_id=account.patient_id)
+            self._kit.require_open(uow)
+            if not self._kit.over_email_limit(uow, "reset", address):
+                uow.jobs.add(TimedJob(JobKind.PASSWORD_RESET, f"reset:{self._kit.digest(address)[:16]}:{stamp(now)}",
+                                      now, data={"email": address, "ip": ip}), now)
             uow.commit()
-        self._kit.send_now(key)
+
+    def queue_reset(self, uow: UnitOfWork, email: str, ip: str = "") -> int:
+        """The worker's half of "forgot password": when ``email`` belongs to a login, voids its earlier reset
+        links and queues an email with a new one in ``uow``; returns how many emails were queued (0 or 1)."""
+        now = self._kit.clock.now()
+        account = uow.access.account_by_email(normalize_email(email))
+        if account is None or account.id is None or not self._kit.is_open(uow):
+            return 0
+        uow.access.revoke_links(LinkPurpose.RESET, now, account_id=account.id)
+        token, token_hash = self._kit.new_token()
+        uow.access.add_link(AccessLink(purpose=LinkPurpose.RESET, token_hash=token_hash, account_id=account.id,
+                                       email=account.email, expires_at=now + self._kit.policy.reset_ttl), now)
+        self._kit.email(uow, "password_reset", to=account.email, language=account.language,
+                        key=f"reset:{token_hash[:16]}",
+                        context={"name": account.first_name, "link": self._kit.url(f"/password/reset/{token}"),
+                                 "minutes": int(self._kit.policy.reset_ttl.total_seconds() // 60)})
+        self._kit.audit(uow, audit.PASSWORD_RESET_SENT, Actor(account.email, account.id, ip),
+                        patient_id=account.patient_id)
+        return 1
 
     def min_password_length(self) -> int:
         """The fewest characters a new password may have: the clinic's setting, else the deployment's."""
@@ -58,15 +65,17 @@ class CredentialService:
 
     def reset_link_valid(self, token: str) -> bool:
         with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             return link is not None and link.purpose is LinkPurpose.RESET and link.usable(self._kit.clock.now())
 
     def reset_password(self, token: str, password: str, *, ip: str = "") -> None:
         """Sets a new password from a reset link, ends every session and tells the patient. A reset link also
         proves the email, so an invited patient who never set a password is activated by it. Raises
-        ``InvalidInput`` for a used or expired link or a refused password."""
+        ``InvalidInput`` for a used or expired link or a refused password, ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             if link is None or link.purpose is not LinkPurpose.RESET or not link.usable(now) or link.account_id is None:
                 raise InvalidInput(LINK_GONE)
@@ -95,7 +104,8 @@ class CredentialService:
 
     def request_email_change(self, session: PortalSession, password: str, new_email: str, *, ip: str = "") -> None:
         """Sends a confirmation link to the new address (the change happens when it is opened) after checking
-        the password again. Raises ``InvalidInput`` or ``Conflict`` (the address has another account)."""
+        the password again. When the address already belongs to someone else, that person is told instead and
+        the answer is the same, so the form tells nobody whose address it is. Raises ``InvalidInput``."""
         now, address = self._kit.clock.now(), check_email(new_email)
         with self._kit.uow() as uow:
             account = load_account(uow, session.account_id)
@@ -103,12 +113,13 @@ class CredentialService:
                 raise InvalidInput("Your password is not right.")
             if address == account.email:
                 raise InvalidInput("That is already your sign-in email.")
-            owner = uow.patients.by_email(address)
-            if uow.access.account_by_email(address) is not None or (
-                    owner is not None and owner.id != account.patient_id):
-                # checked here, not only when the link is opened, so the patient learns it before waiting for mail
-                raise Conflict("Another account already uses that email.")
             uow.access.revoke_links(LinkPurpose.EMAIL_CHANGE, now, account_id=account.id)
+            owner = self._owner_name(uow, address, account)
+            if owner is not None:
+                key = self._tell_owner(uow, account, address, owner, ip)
+                uow.commit()
+                self._kit.send_now(key)
+                return
             token, token_hash = self._kit.new_token()
             uow.access.add_link(AccessLink(purpose=LinkPurpose.EMAIL_CHANGE, token_hash=token_hash,
                                            account_id=account.id, email=address,
@@ -124,9 +135,11 @@ class CredentialService:
         self._kit.send_now(key)
 
     def confirm_email_change(self, token: str) -> Account:
-        """Moves the sign-in (and the patient's) email to the confirmed address and tells the old one."""
+        """Moves the sign-in (and the patient's) email to the confirmed address and tells the old one. Raises
+        ``InvalidInput`` for a used or expired link, ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = uow.access.link(self._kit.digest(token))
             if (link is None or link.purpose is not LinkPurpose.EMAIL_CHANGE or not link.usable(now)
                     or link.account_id is None):
@@ -148,6 +161,29 @@ class CredentialService:
         return updated
 
     # -- parts
+    @staticmethod
+    def _owner_name(uow: UnitOfWork, address: str, account: Account) -> tuple[str, str] | None:
+        """The first name and language of whoever else has ``address`` (a login or a patient), or None."""
+        login = uow.access.account_by_email(address)
+        if login is not None:
+            return login.first_name, login.language
+        patient = uow.patients.by_email(address)
+        if patient is not None and patient.id != account.patient_id:
+            return patient.first_name, patient.language
+        return None
+
+    def _tell_owner(self, uow: UnitOfWork, account: Account, address: str, owner: tuple[str, str], ip: str) -> str:
+        """Emails the owner of an address another login asked for; nothing changes. Returns the outbox key."""
+        now = self._kit.clock.now()
+        name, language = owner
+        key = self._kit.email(uow, "email_in_use", to=address, language=language,
+                              key=f"email-in-use:{account.id}:{self._kit.digest(address)[:16]}:{stamp(now)}",
+                              context={"name": name, "login_link": self._kit.url("/login"),
+                                       "reset_link": self._kit.url("/password/forgot")})
+        self._kit.audit(uow, audit.EMAIL_CHANGE_REQUESTED, Actor(account.email, account.id, ip),
+                        patient_id=account.patient_id, new_email=address, refused="address in use")
+        return key
+
     def _set_password(self, uow: UnitOfWork, account: Account, password: str, actor: Actor) -> None:
         if account.id is None:
             raise NotAllowed("This account cannot change its password.")

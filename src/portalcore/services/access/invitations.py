@@ -59,10 +59,11 @@ class InvitationService:
                actor: Actor = Actor.front_desk()) -> None:
         """Sends portal access to a patient: an email with a link to set a password and/or a text that says
         so (or carries the link when there is no email). A new invitation voids the earlier link. Raises
-        ``NotFound`` and ``InvalidInput`` (nothing chosen, no email nor mobile)."""
+        ``NotFound``, ``InvalidInput`` (nothing chosen, no email nor mobile) and ``PortalClosed``."""
         if not (by_email or by_sms):
             raise InvalidInput("Choose email, SMS or both to send portal access.")
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             keys = self.queue_invite(uow, self._patient(uow, patient_id), by_email=by_email, by_sms=by_sms, actor=actor)
             uow.commit()
         self._kit.send_now(*keys)
@@ -95,9 +96,10 @@ class InvitationService:
         """Emails the welcome invitation to every patient who never logged in. Running it again sends nothing
         to those already invited, unless their last invitation is older than ``resend_older_than``. Commits
         per batch, so an interrupted run resumes where it stopped. With ``dry_run`` it only counts who would
-        get the email and changes nothing."""
+        get the email and changes nothing. Raises ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
             candidates = [patient_id for patient_id, _ in uow.access.never_logged_in()]
         sent = skipped = 0
         for start in range(0, len(candidates), batch):
@@ -118,17 +120,19 @@ class InvitationService:
         return ActivationRun(candidates=len(candidates), sent=sent, skipped=skipped)
 
     def invitation(self, token: str) -> Invitation:
-        """The invitation behind a link; raises ``InvalidInput`` when it expired or was used."""
+        """The invitation behind a link; raises ``InvalidInput`` when it expired or was used, ``PortalClosed``."""
         with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
             link = self._usable(uow, token, LinkPurpose.INVITE)
             patient = self._patient(uow, link.patient_id)
         return Invitation(first_name=patient.first_name, email=link.email)
 
     def accept(self, token: str, password: str, *, ip: str = "") -> Account:
         """Sets the password of an invited patient; the link proves the email. Raises ``InvalidInput`` for a
-        used or expired link or a password the policy refuses (saying why)."""
+        used or expired link or a password the policy refuses (saying why), ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = self._usable(uow, token, LinkPurpose.INVITE)
             patient = self._patient(uow, link.patient_id)
             password_hash = self._kit.check_new_password(password, clinic=uow.clinic.get(),
@@ -145,8 +149,10 @@ class InvitationService:
     def register(self, *, first_name: str, last_name: str, email: str, password: str, mobile: str = "",
                  date_of_birth: date | None = None, language: str = "en", ip: str = "") -> None:
         """Self sign-up. Answers the same whether or not the email is known (no account enumeration): a known
-        address gets a "you already have an account" email, a new one a link to verify it. The patient
-        profile is linked or created only when the link is opened. Raises ``InvalidInput`` for bad input."""
+        address gets a "you already have an account" email, a new one a link to verify it; an address asked
+        for too often this hour gets nothing more (``EMAILS_PER_HOUR``). The patient profile is linked or
+        created only when the link is opened. Raises ``InvalidInput`` for bad input and
+        ``PortalClosed``."""
         first_name, last_name = check_names(first_name, last_name)
         address = check_email(email)
         phone = check_mobile(mobile, self._region) if mobile.strip() else ""
@@ -154,8 +160,12 @@ class InvitationService:
         if not plausible_birth_date(date_of_birth, now.date()):
             raise InvalidInput("Please give your real date of birth.")
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             password_hash = self._kit.check_new_password(password, clinic=uow.clinic.get(), first_name=first_name,
                                                          last_name=last_name, email=address)
+            if self._kit.over_email_limit(uow, "signup", address):
+                uow.commit()
+                return
             existing = uow.access.account_by_email(address)
             if existing is not None and existing.active:
                 key = self._kit.email(uow, "signup_exists", to=address, language=language,
@@ -182,9 +192,10 @@ class InvitationService:
     def verify_email(self, token: str) -> Account:
         """Finishes a sign-up: the address is proven. The login is tied to the patient who already has that
         email (no duplicate profile) or to a new patient profile. Raises ``InvalidInput`` for a used or
-        expired link."""
+        expired link, ``PortalClosed``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             link = self._usable(uow, token, LinkPurpose.VERIFY_EMAIL)
             data = link.data
             patient = uow.patients.by_email(link.email)

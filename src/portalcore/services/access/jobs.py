@@ -1,5 +1,5 @@
-"""Timed jobs about portal access, not about a visit: a carer's access reaching its end, and a reminder the day
-before an unused invitation expires.
+"""Timed jobs about portal access, not about a visit: a carer's access reaching its end, a reminder the day
+before an unused invitation expires, and the link asked for with "forgot password".
 
 They are planned (``deadlines.py``) in the transaction that grants, renews, revokes or invites, and
 ``TimedJobRunner`` hands them to ``AccessJobs`` when due. Access is still checked on every use (an ended grant or an expired link opens
@@ -15,6 +15,7 @@ from portalcore.domain.access import LinkPurpose
 from portalcore.domain.access_timing import grant_end_applies, invitation_reminder_applies
 from portalcore.domain.timed_events import JobKind, TimedJob
 from portalcore.ports import UnitOfWork
+from portalcore.services.access.credentials import CredentialService
 from portalcore.services.access.grants import clinic_zone
 from portalcore.services.access.invitations import InvitationService
 from portalcore.services.access.kit import AccessKit, Actor
@@ -27,11 +28,16 @@ class AccessJobs:
     """What the worker does when an access job falls due; each returns how many things it did (0: nothing
     applied any more)."""
 
-    def __init__(self, kit: AccessKit, invitations: InvitationService) -> None:
-        self._kit, self._invitations = kit, invitations
+    def __init__(self, kit: AccessKit, invitations: InvitationService, credentials: CredentialService) -> None:
+        self._kit, self._invitations, self._credentials = kit, invitations, credentials
 
     def handlers(self) -> dict[JobKind, AccessJobHandler]:
-        return {JobKind.PROXY_ACCESS_ENDED: self.grant_ended, JobKind.INVITATION_REMINDER: self.remind_invitation}
+        return {JobKind.PROXY_ACCESS_ENDED: self.grant_ended, JobKind.INVITATION_REMINDER: self.remind_invitation,
+                JobKind.PASSWORD_RESET: self.send_reset}
+
+    def send_reset(self, uow: UnitOfWork, job: TimedJob) -> int:
+        """Emails a link to choose a new password when the address asked for has a login (nothing otherwise)."""
+        return self._credentials.queue_reset(uow, job.data["email"], job.data.get("ip", ""))
 
     def grant_ended(self, uow: UnitOfWork, job: TimedJob) -> int:
         """Records in the audit log that a carer's access ended as planned, and emails the carer and the

@@ -16,9 +16,24 @@ from portalcore.domain.access import AccessPolicy, Account
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import NotFound
+from portalcore.domain.patients import normalize_email
 from portalcore.domain.passwords import PasswordPolicy, check_password, context_words, normalize_password
 from portalcore.ports import BreachedPasswords, Clock, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.delivery import MessageComposer, OutboxDispatcher
+
+
+EMAILS_PER_HOUR = 5  # links of one kind (password reset, sign-up proof) one address is sent per hour at most
+CLOSED = "This clinic's patient portal is closed. Please call the clinic."
+
+
+class PortalClosed(NotFound):
+    """The clinic switched its patient portal off (the ``portal_enabled`` setting): nobody signs in, signs up,
+    accepts an invitation or resets a password until it is on again."""
+
+    code = "portal_closed"
+
+    def __init__(self, message: str = CLOSED) -> None:
+        super().__init__(message)
 
 
 @attrs.frozen
@@ -49,6 +64,17 @@ class AccessKit:
     policy: AccessPolicy = AccessPolicy()
     passwords: PasswordPolicy = PasswordPolicy()
 
+    @staticmethod
+    def is_open(uow: UnitOfWork) -> bool:
+        """False when the clinic switched its patient portal off (``portal_enabled``)."""
+        clinic = uow.clinic.get()
+        return clinic is None or clinic.settings.portal_enabled
+
+    def require_open(self, uow: UnitOfWork) -> None:
+        """Raises ``PortalClosed`` when the clinic switched its patient portal off."""
+        if not self.is_open(uow):
+            raise PortalClosed()
+
     def new_token(self) -> tuple[str, str]:
         """A fresh random token (256 bits, URL-safe) and the keyed hash that is stored instead of it."""
         token = secrets.token_urlsafe(32)
@@ -59,6 +85,12 @@ class AccessKit:
 
     def new_code(self) -> str:
         return f"{secrets.randbelow(10**6):06d}"
+
+    def over_email_limit(self, uow: UnitOfWork, kind: str, address: str) -> bool:
+        """Counts one more ``kind`` email asked for ``address`` (kept under its keyed hash) and says whether that
+        is more than ``EMAILS_PER_HOUR`` this hour; the caller then sends nothing and answers as usual."""
+        key = f"{kind}:{self.digest(normalize_email(address))}"
+        return uow.access.count_failure(key, self.clock.now(), 3600) > EMAILS_PER_HOUR
 
     def url(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"

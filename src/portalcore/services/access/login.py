@@ -21,8 +21,8 @@ from portalcore.ports import OneTimePasswords, UnitOfWork
 from portalcore.services.access.grants import SignedInAccount, signed_in_account
 from portalcore.services.access.kit import AccessKit, Actor, load_account
 from portalcore.services.access.login_codes import (
-    CODE_METHODS, NOT_OFFERED, CodeSent, account_for, address_failed, address_key, address_wait, code_message,
-    read_identifier, stand_in, stand_in_failed, stand_in_work, wrong_code,
+    CODE_METHODS, NOT_OFFERED, CodeSent, SignInOver, account_for, address_failed, address_key, address_wait,
+    code_message, read_identifier, stand_in, stand_in_failed, stand_in_work, wrong_code,
 )
 from portalcore.services.access.passkey_login import PasskeyLogin, passkey_failed
 
@@ -62,9 +62,11 @@ class LoginService:
         self._kit, self._otp, self._passkeys = kit, otp, passkeys
 
     def start(self, email: str, password: str, *, ip: str = "", language: str = "en") -> LoginStep:
-        """First step. Raises ``InvalidInput`` (the same sentence whatever was wrong) or ``TooManyAttempts``."""
+        """First step. Raises ``InvalidInput`` (the same sentence whatever was wrong), ``TooManyAttempts`` or
+        ``PortalClosed``."""
         now, address = self._kit.clock.now(), normalize_email(email)
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             self._check_ip(uow, ip)
             account = uow.access.account_by_email(address, for_update=True)
             wait = account.wait(now) if account is not None else address_wait(uow, address_key(self._kit, address), now)
@@ -103,14 +105,15 @@ class LoginService:
     def resend(self, token: str, *, language: str = "en", send_now: bool = True) -> tuple[str, ...]:
         """Sends a new code (email or text) for the same login attempt; the count of wrong tries stays. With
         ``send_now=False`` the returned outbox keys are left for ``deliver``. Raises ``InvalidInput`` when
-        asked again too soon or the attempt is over."""
+        asked again too soon, ``SignInOver`` when the attempt takes no more codes."""
         now, code = self._kit.clock.now(), self._kit.new_code()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             challenge = self._challenge(uow, token)
             if challenge.method not in CODE_METHODS:
                 raise InvalidInput("This sign-in uses your authenticator app; no code is sent by email.")
             if challenge.verified or challenge.failures >= MAX_FAILURES:
-                raise InvalidInput("This sign-in is over. Please sign in again to get a new code.")
+                raise SignInOver()
             wait = challenge.resend_wait(now)
             if wait:
                 raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
@@ -135,6 +138,7 @@ class LoginService:
         ``TooManyAttempts``."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             clinic = uow.clinic.get()
             if clinic is None or not clinic.settings.passwordless_login:
                 raise NotFound(NOT_OFFERED)
@@ -167,10 +171,13 @@ class LoginService:
     def finish(self, token: str, code: str, *, ip: str = "", user_agent: str = "", passkey: bool = False) -> SignedIn:
         """Second step: the emailed code, the authenticator code or a recovery code (or, with ``passkey``, the
         JSON answer of ``navigator.credentials.get``). Starts a new session (a new id at every login). Raises
-        ``InvalidInput`` for a wrong, expired or exhausted code."""
+        ``InvalidInput`` for a wrong or expired code, ``SignInOver`` after too many wrong ones."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
+            self._kit.require_open(uow)
             challenge = self._challenge(uow, token)
+            if not challenge.verified and challenge.failures >= MAX_FAILURES:
+                raise SignInOver()  # a new code for this attempt would not help: it takes no more guesses
             challenge.usable(now)
             if challenge.verified:
                 raise InvalidInput("This sign-in was already used. Please sign in again.")
@@ -212,19 +219,24 @@ class LoginService:
 
     def session(self, token: str) -> PortalSession | None:
         """The live session behind a cookie, its last-seen time moved on; None when unknown, ended, idle too
-        long or past its absolute limit."""
+        long, past its absolute limit, or while the clinic's portal is closed."""
         if not token:
             return None
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
             found = uow.access.session_by_token(self._kit.digest(token))
-            if found is None or not found.alive(now, self._kit.policy):
+            if found is None or not found.alive(now, self._kit.policy) or not self._kit.is_open(uow):
                 return None
             if (now - found.last_seen_at).total_seconds() >= 30:  # spare a write per request
                 found = attrs.evolve(found, last_seen_at=now)
                 uow.access.save_session(found)
                 uow.commit()
         return found
+
+    def ensure_open(self) -> None:
+        """Raises ``PortalClosed`` when the clinic switched its patient portal off (pages check it first)."""
+        with self._kit.uow(readonly=True) as uow:
+            self._kit.require_open(uow)
 
     def logout(self, token: str, *, ip: str = "") -> None:
         """Ends the session on the server (the cookie alone is worth nothing afterwards)."""

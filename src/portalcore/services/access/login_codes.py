@@ -27,6 +27,17 @@ CODE_METHODS = ("email", "sms")  # second steps answered with a code we sent
 ADDRESS_WINDOW = 100 * 365 * 24 * 3600
 NOT_OFFERED = "This clinic does not offer signing in with a code only. Please sign in with your password."
 NO_IDENTIFIER = "Please give the email address or the mobile number you gave the clinic."
+OVER = "Too many wrong codes. Please sign in again to get a new code."
+
+
+class SignInOver(InvalidInput):
+    """This login attempt takes no more codes (too many wrong ones, or it was used): only signing in again
+    helps, so the pages lead straight back to the sign-in form."""
+
+    code = "sign_in_over"
+
+    def __init__(self, message: str = OVER) -> None:
+        super().__init__(message)
 
 
 @attrs.frozen

@@ -69,12 +69,7 @@ class ProxyService:
         Raises ``NotFound``, ``InvalidInput`` and ``Conflict`` (that person already has access)."""
         address, now = check_email(email), self._kit.clock.now()
         with self._kit.uow() as uow:
-            expires_at = None
-            if expires_on is not None:
-                expires_at = datetime.combine(expires_on + timedelta(days=1), time.min,
-                                              tzinfo=clinic_zone(uow)).astimezone(UTC)
-                if expires_at <= now:
-                    raise InvalidInput("The end date of the access must be in the future.")
+            expires_at = access_end(uow, expires_on, now)
             patient = _patient(uow, patient_id)
             if normalize_email(patient.email) == address:
                 raise InvalidInput("A patient cannot be their own proxy.")
@@ -175,7 +170,7 @@ class ProxyService:
     def holders(self, session: PortalSession) -> list[ProxyHolder]:
         """Who may act for the signed-in patient (revoked access left out, ended access marked), oldest first.
         Only the patient acting for themselves may look. Raises ``NotAllowed``."""
-        patient_id, now = self._own_record(session).patient_id, self._kit.clock.now()
+        patient_id, now = self.own_record(session).patient_id, self._kit.clock.now()
         with self._kit.uow(readonly=True) as uow:
             patient, zone = _patient(uow, patient_id), clinic_zone(uow)
             found = []
@@ -191,35 +186,21 @@ class ProxyService:
                         grant.active(now, patient.date_of_birth, zone)))
         return found
 
-    def grant_own(self, session: PortalSession, *, password: str, email: str, first_name: str, last_name: str,
-                  scope: ProxyScope, relationship: str = "", expires_on: date | None = None, ip: str = ""
-                  ) -> ProxyGrant:
-        """The signed-in patient lets someone act for them, after typing their password again. The access ends
-        after ``expires_on`` (a day in the clinic's time zone) when given. The person is emailed, with a link to
-        choose a password when they have no login yet. Raises ``NotAllowed`` (a proxy, or not their own
-        record), ``InvalidInput`` (wrong password, bad email, a past date), ``Conflict`` (already has access)
-        and ``TooManyAttempts``."""
-        access = self._own_record(session)
-        self._reauthenticate(session, password, ip)
-        return self.grant(access.patient_id, email=email, first_name=first_name, last_name=last_name, scope=scope,
-                          relationship=relationship, expires_on=expires_on,
-                          actor=Actor(access.actor, session.account_id, ip))
-
     def revoke_own(self, session: PortalSession, grant_id: int, *, ip: str = "") -> None:
         """The signed-in patient ends someone's access to their portal at once. Raises ``NotAllowed`` (a proxy)
         and ``NotFound`` (no such access over this patient)."""
-        access = self._own_record(session)
+        access = self.own_record(session)
         self.revoke(grant_id, actor=Actor(access.actor, session.account_id, ip), patient_id=access.patient_id)
 
-    # -- parts
-    def _own_record(self, session: PortalSession) -> Access:
+    # -- parts shared with the patient's own invitations (proxy_invites.py)
+    def own_record(self, session: PortalSession) -> Access:
         """The session's own patient record, when it acts for itself; proxies never manage access."""
         try:
             return self.authorize(session, Area.SECURITY)
         except NotAllowed:
             raise NotAllowed(ONLY_YOURS) from None
 
-    def _reauthenticate(self, session: PortalSession, password: str, ip: str) -> None:
+    def reauthenticate(self, session: PortalSession, password: str, ip: str) -> None:
         """Checks the password again before a sensitive change; wrong ones count like failed logins."""
         now = self._kit.clock.now()
         with self._kit.uow() as uow:
@@ -264,6 +245,17 @@ class ProxyService:
         if found is None:
             raise NotFound("This access does not exist.")
         return found
+
+
+def access_end(uow: UnitOfWork, expires_on: date | None, now: datetime) -> datetime | None:
+    """When access with ``expires_on`` as its last day (in the clinic's time zone) ends, in UTC; None for no
+    end. Raises ``InvalidInput`` when that is not in the future."""
+    if expires_on is None:
+        return None
+    expires_at = datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=clinic_zone(uow)).astimezone(UTC)
+    if expires_at <= now:
+        raise InvalidInput("The end date of the access must be in the future.")
+    return expires_at
 
 
 def _patient(uow: UnitOfWork, patient_id: int) -> Patient:
