@@ -37,6 +37,7 @@ from portalcore.services.access.proxies import ProxyService
 from portalcore.services.access.second_factors import SecondFactorService
 from portalcore.services.booking.availability import BookingService
 from portalcore.services.booking.checkout import CheckoutService
+from portalcore.services.booking.checkout_steps import CheckoutSteps
 from portalcore.services.booking.phone_check import PhoneVerificationService
 from portalcore.services.clinic.catalog import CatalogService
 from portalcore.services.clinic.setup import SetupService
@@ -70,6 +71,7 @@ class Portal:
     dispatcher: OutboxDispatcher
     booking: BookingService
     checkout: CheckoutService
+    checkout_steps: CheckoutSteps  # the web checkout's steps, with what was typed kept by the hold
     phone: PhoneVerificationService
     visits: VisitService
     payments: PaymentGateway
@@ -185,13 +187,14 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     proxies = ProxyService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
+    checkout = CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations)
+    phone = PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
         patients=PatientService(uow, clock=clock, invitations=invitations),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
-        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations),
-        phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
+        checkout=checkout, checkout_steps=CheckoutSteps(uow, clock, phone, checkout), phone=phone,
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
         factors=SecondFactorService(kit, otp, passkeys),

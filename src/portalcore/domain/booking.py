@@ -132,3 +132,20 @@ class CardOnFile:
     brand: str = ""
     last4: str = ""
     simulated: bool = False
+
+
+@attrs.frozen
+class CheckoutDraft:
+    """What a patient has told us while booking one held time, kept on the server under the hold's token, so the
+    Back button, a repeated submit or a new time after the hold ran out loses nothing. ``reference`` is the
+    booking this hold made, once made: a repeat of the last step gets that booking back."""
+
+    hold_token: str
+    services: tuple[str, ...]
+    provider: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
+    phone_token: str = ""  # the SMS check of ``mobile``
+    reference: str = ""
