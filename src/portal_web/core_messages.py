@@ -15,6 +15,8 @@ CORE_MESSAGES = (
     N_("Please choose a provider."),
     N_("That provider does not offer every service in your visit; please choose another."),
     N_("Please confirm your mobile number with the code we texted you."),
+    N_("Please give your first and last name."),
+    N_("Please shorten your name to 100 characters or fewer."),
     N_("Please read and accept the cancellation and deposit policy."),
     N_("A card is needed to secure this visit."),
     N_("There is no booking with that reference."),

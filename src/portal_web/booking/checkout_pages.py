@@ -6,59 +6,77 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal_web.booking.checkout_views import Checkout, booked
+from portal_web.booking.checkout_views import Answer, Checkout, booked
 from portal_web.booking.confirmation import calendar_file, confirmation_page
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import read_receipt
 from portal_web.booking.views import cart_href
-from portal_web.rendering import Page, render
+from portal_web.rendering import render
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import PortalError
+from portalcore.services.booking.checkout import Confirmation
+
+
+def answer(request: Request[Any, Any, Any], clinic: Clinic, lang: str, result: Answer) -> Redirect | Template:
+    return result if isinstance(result, Redirect) else render(request, clinic, lang, result)
 
 
 class CheckoutPages(Controller):
-    """Step 1 is a GET; each later step is a POST answered with the next step's page (or the same with an error)."""
+    """Each step is a page a GET shows again (the Back button works); each form answers with a redirect to the
+    next step (POST-redirect-GET), or with its own page and the error (4xx) when refused."""
 
     path = "/book/checkout/{token:str}"
     include_in_schema = False
 
     @get("/", name="checkout", sync_to_thread=True)
     def details(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str]) -> Template:
+                clinic: NamedDependency[Clinic], lang: NamedDependency[str],
+                token: FromPath[str]) -> Redirect | Template:
         """Step 1: who is coming."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).details())
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).details())
 
-    @post("/phone", sync_to_thread=True, status_code=200)
+    @get("/code", name="checkout_code", sync_to_thread=True)
+    def code(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+             lang: NamedDependency[str], token: FromPath[str], sent: FromQuery[str] = "") -> Redirect | Template:
+        """Step 2: the code texted to the mobile number."""
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).code(sent=bool(sent)))
+
+    @get("/card", name="checkout_card", sync_to_thread=True)
+    def card(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+             lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
+        """Step 3: the price, the policy and the card."""
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).card())
+
+    @post("/phone", sync_to_thread=True, status_code=303)
     def phone(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-              lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[DetailsForm]) -> Template:
-        """Step 2: the details are checked and a code is texted to the mobile number."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data))
+              lang: NamedDependency[str], token: FromPath[str],
+              data: URLEncodedBody[DetailsForm]) -> Redirect | Template:
+        """Keeps the details and texts a code to the mobile number; on to step 2 (or 3, once it is proven)."""
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data))
 
-    @post("/resend", sync_to_thread=True, status_code=200)
+    @post("/resend", sync_to_thread=True, status_code=303)
     def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
+               lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
         """Step 2 again, with a fresh code."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data))
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).resend())
 
-    @post("/verify", sync_to_thread=True, status_code=200)
+    @post("/verify", sync_to_thread=True, status_code=303)
     def verify(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
-        """Step 3 once the code is right: the price, the policy and the card."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).verify(data))
+               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Redirect | Template:
+        """Checks the code; on to step 3."""
+        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).verify(data))
 
-    @post("/confirm", sync_to_thread=True, status_code=200)
+    @post("/confirm", sync_to_thread=True, status_code=303)
     def confirm(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str],
                 data: URLEncodedBody[ConfirmForm]) -> Redirect | Template:
-        """Books the visit and shows its confirmation page."""
+        """Books the visit (once: a repeat leads to the same booking) and goes to its confirmation page."""
         result = Checkout(portal, clinic, lang, token).confirm(data)
-        if isinstance(result, Page):
-            return render(request, clinic, lang, result)
-        return booked(portal, result)
+        return booked(portal, result) if isinstance(result, Confirmation) else answer(request, clinic, lang, result)
 
     @post("/release", sync_to_thread=True, status_code=303)
     def release(self, portal: NamedDependency[Portal], token: FromPath[str]) -> Redirect:

@@ -1,7 +1,9 @@
 """The checkout of a held time in three steps: details → code from the SMS → policy and card → booked.
 
-Each step re-renders with the error and what the patient typed when a service refuses the input; personal
-details travel between steps in hidden form fields, never in a URL.
+Every step is a page of its own that a GET shows again with what is known so far (the Back button works); each
+form answers with a redirect to the next page (POST-redirect-GET), or shows its page again with the error and
+what was typed when a service refuses it. What the patient told us is kept on the server by the hold's token
+(``CheckoutSteps``), never in hidden fields; a repeated confirm leads to the booking already made.
 """
 
 from __future__ import annotations
@@ -20,17 +22,16 @@ from portal_web.errors import describe
 from portal_web.i18n import N_, date_label, time_label
 from portal_web.rendering import Page
 from portalcore.bootstrap import Portal
-from portalcore.domain.booking import Hold, PatientDetails
+from portalcore.domain.booking import CheckoutDraft, PatientDetails
 from portalcore.domain.catalog import Service
 from portalcore.domain.clinic import Clinic
-from portalcore.domain.errors import InvalidInput, NotFound, PortalError
+from portalcore.domain.errors import InvalidInput, NotFound, PortalError, SlotTaken
 from portalcore.services.booking.checkout import Confirmation
-from portalcore.services.contact import check_email
+from portalcore.services.booking.checkout_steps import RAN_OUT, CheckoutState
 
 # The simulated gateway understands Stripe's test payment method ids.
 SIMULATED_CARDS = (("pm_card_visa", N_("Visa •••• 4242 (test)")),
                    ("pm_card_chargeDeclined", N_("Card that is declined (test)")))
-NAMES_MISSING = N_("Please give your first and last name.")
 CODE_SENT_AGAIN = N_("We sent you a new code.")
 
 
@@ -61,74 +62,89 @@ def visit_summary(portal: Portal, clinic: Clinic, lang: str, *, services: Sequen
                         place.address if place else "")
 
 
+Answer = Page | Redirect
+
+
 class Checkout:
-    """The steps for one hold token; each returns the page to show (``confirm`` the booking when it worked)."""
+    """The steps for one hold token; each returns the page to show or the redirect to the next step."""
 
     def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str) -> None:
         self.portal, self.clinic, self.lang, self.token = portal, clinic, lang, token
+        self.steps = portal.checkout_steps
 
-    def details(self, form: DetailsForm | None = None, error: PortalError | None = None) -> Page:
-        return self._step(lambda hold: self._details(hold, form or DetailsForm(), error))
+    # -- the pages (GET): each shows what is known so far, or leads to the step still to do
+    def details(self) -> Answer:
+        return self._at(lambda state: self._details(state, details_form(state.draft)))
 
-    def phone(self, form: DetailsForm) -> Page:
-        """Checks the details and texts a code to the mobile number."""
-        def start(hold: Hold) -> Page:
-            try:
-                if not form.first_name.strip() or not form.last_name.strip():
-                    raise InvalidInput(NAMES_MISSING)
-                email = check_email(form.email)
-                phone_token, mobile = self.portal.phone.start(form.mobile, self.lang)
-            except PortalError as error:
-                return self._details(hold, form, error)
-            entered = DetailsForm(first_name=form.first_name.strip(), last_name=form.last_name.strip(),
-                                  email=email, mobile=mobile)
-            return self._code(hold, entered, phone_token)
-        return self._step(start)
+    def code(self, sent: bool = False) -> Answer:
+        def show(state: CheckoutState) -> Answer:
+            if not state.draft.phone_token:
+                return self._go("")
+            return self._code(state, notice=CODE_SENT_AGAIN if sent else None)
+        return self._at(show)
 
-    def resend(self, form: CodeForm) -> Page:
-        def again(hold: Hold) -> Page:
-            try:
-                self.portal.phone.resend(form.phone_token, self.lang)
-            except PortalError as error:
-                return self._code(hold, form, form.phone_token, error=error)
-            return self._code(hold, form, form.phone_token, notice=CODE_SENT_AGAIN)
-        return self._step(again)
+    def card(self) -> Answer:
+        def show(state: CheckoutState) -> Answer:
+            if not state.verified:
+                return self._go("/code" if state.draft.phone_token else "")
+            return self._card(state)
+        return self._at(show)
 
-    def verify(self, form: CodeForm) -> Page:
-        def check(hold: Hold) -> Page:
-            try:
-                self.portal.phone.verify(form.phone_token, form.code)
-            except PortalError as error:
-                return self._code(hold, form, form.phone_token, error=error)
-            return self._confirmation(hold, form, form.phone_token)
-        return self._step(check)
-
-    def confirm(self, form: ConfirmForm) -> Page | Confirmation:
-        """Books the visit; a refused card or a lost time closes the checkout with a way back to the times."""
+    # -- the forms (POST)
+    def phone(self, form: DetailsForm) -> Answer:
+        """Keeps the details and texts a code to the mobile number (once: a number proven already is not asked
+        again)."""
         try:
-            hold = self.portal.booking.held(self.token)
+            state = self.steps.give_details(self.token, PatientDetails(
+                first_name=form.first_name, last_name=form.last_name, email=form.email, mobile=form.mobile,
+                language=self.lang))
+        except PortalError as error:
+            return self._at(lambda state: self._details(state, form, error))
+        return self._go("/card" if state.verified else "/code")
+
+    def resend(self) -> Answer:
+        try:
+            self.steps.resend(self.token, self.lang)
+        except PortalError as error:
+            return self._at(lambda state: self._code(state, error=error))
+        return self._go("/code?sent=1")
+
+    def verify(self, form: CodeForm) -> Answer:
+        try:
+            self.steps.verify(self.token, form.code)
+        except PortalError as error:
+            return self._at(lambda state: self._code(state, error=error))
+        return self._go("/card")
+
+    def confirm(self, form: ConfirmForm) -> Answer | Confirmation:
+        """Books the visit (a repeat gets the booking already made). A refused or declined card shows the card
+        step again with the hold kept; a time lost meanwhile leads back to the times with the details kept."""
+        try:
+            return self.steps.confirm(self.token, form.payment_method, bool(form.accept_policy), self.lang)
+        except SlotTaken as error:
+            lost: PortalError = error
+        except PortalError as error:
+            return self._at(lambda state: self._card(state, form, error))
+        return self._at(lambda state: self._closed(lost, state.draft))
+
+    # -- helpers
+    def _at(self, show: Callable[[CheckoutState], Answer]) -> Answer:
+        """The step for the checkout as it stands: a booked one leads to its booking, a lapsed one back to times."""
+        try:
+            state = self.steps.state(self.token)
         except PortalError as error:
             return self._closed(error)
-        details = PatientDetails(first_name=form.first_name, last_name=form.last_name, email=form.email,
-                                 mobile=form.mobile, language=self.lang)
-        try:
-            return self.portal.checkout.confirm(self.token, form.phone_token, details, form.payment_method,
-                                                accepted_policy=bool(form.accept_policy))
-        except InvalidInput as error:  # refused before anything happened: step 3 again, with what was chosen
-            refused: PortalError = error
-        except PortalError as error:  # declined, payments down or time taken: the service released the hold
-            return self._closed(error, hold)
-        return self._step(lambda live: self._confirmation(live, form, form.phone_token, refused))
+        if state.booked:
+            return Redirect(f"/bookings/{state.booked}", status_code=303)
+        if state.hold is None:
+            return self._closed(InvalidInput(RAN_OUT), state.draft)
+        return show(state)
 
-    # -- pages
-    def _step(self, show: Callable[[Hold], Page]) -> Page:
-        try:
-            hold = self.portal.booking.held(self.token)
-        except PortalError as error:
-            return self._closed(error)
-        return show(hold)
+    def _go(self, step: str) -> Redirect:
+        return Redirect(f"/book/checkout/{self.token}{step}", status_code=303)
 
-    def _context(self, hold: Hold, form: DetailsForm, error: PortalError | None) -> dict[str, object]:
+    def _context(self, state: CheckoutState, form: DetailsForm, error: PortalError | None) -> dict[str, object]:
+        hold = state.live()
         summary = visit_summary(self.portal, self.clinic, self.lang, services=hold.services, provider=hold.provider,
                                 location=hold.location, start_at=hold.start_at, end_at=hold.end_at)
         zone = ZoneInfo(self.clinic.time_zone)
@@ -136,33 +152,38 @@ class Checkout:
                 "held_until": time_label(hold.expires_at, zone, self.lang), "notice": None,
                 "price": self.portal.booking.plan(hold.services).price}
 
-    def _page(self, template: str, context: dict[str, object], error: PortalError | None) -> Page:
+    def _page(self, template: str, step: str, context: dict[str, object], error: PortalError | None) -> Page:
         return Page(template, context, status=describe(error).status if error else 200,
-                    switch_path=f"/book/checkout/{self.token}")
+                    switch_path=f"/book/checkout/{self.token}{step}")
 
-    def _details(self, hold: Hold, form: DetailsForm, error: PortalError | None = None) -> Page:
-        return self._page("checkout_details.html", self._context(hold, form, error), error)
+    def _details(self, state: CheckoutState, form: DetailsForm, error: PortalError | None = None) -> Page:
+        return self._page("checkout_details.html", "", self._context(state, form, error), error)
 
-    def _code(self, hold: Hold, form: DetailsForm, phone_token: str, error: PortalError | None = None,
-              notice: str | None = None) -> Page:
-        context = {**self._context(hold, form, error), "phone_token": phone_token, "notice": notice}
-        return self._page("checkout_code.html", context, error)
+    def _code(self, state: CheckoutState, error: PortalError | None = None, notice: str | None = None) -> Page:
+        context = {**self._context(state, details_form(state.draft), error), "notice": notice}
+        return self._page("checkout_code.html", "/code", context, error)
 
-    def _confirmation(self, hold: Hold, form: DetailsForm, phone_token: str,
-                      error: PortalError | None = None) -> Page:
-        quote = self.portal.checkout.quote(self.token, form.email)
-        context = {**self._context(hold, form, error), "phone_token": phone_token, "quote": quote,
+    def _card(self, state: CheckoutState, form: ConfirmForm | None = None, error: PortalError | None = None) -> Page:
+        quote = self.portal.checkout.quote(self.token, state.draft.email)
+        context = {**self._context(state, details_form(state.draft), error), "quote": quote,
                    "simulated": self.portal.payments.simulated, "cards": SIMULATED_CARDS,
-                   "accepted": isinstance(form, ConfirmForm) and bool(form.accept_policy),
-                   "payment_method": form.payment_method if isinstance(form, ConfirmForm) else ""}
-        return self._page("checkout_confirm.html", context, error)
+                   "accepted": form is not None and bool(form.accept_policy),
+                   "payment_method": form.payment_method if form else ""}
+        return self._page("checkout_confirm.html", "/card", context, error)
 
-    def _closed(self, error: PortalError, hold: Hold | None = None) -> Page:
-        """The checkout cannot go on (time ran out, card refused, time taken): say why and lead back."""
-        again = href("/book/times", services=",".join(hold.services), provider=hold.provider) if hold else "/"
+    def _closed(self, error: PortalError, draft: CheckoutDraft | None = None) -> Page:
+        """The held time is gone (ran out, taken): say why and lead back to the times, keeping what was typed."""
+        services = ",".join(draft.services) if draft else ""
+        again = href("/book/times", services=services, provider=draft.provider, resume=self.token) if draft else "/"
         context = {"error": str(error), "code": error.code, "again_href": again,
-                   "cart_href": href("/book", services=",".join(hold.services)) if hold else None}
+                   "kept": bool(draft and draft.first_name),
+                   "cart_href": href("/book", services=services) if draft else None}
         return Page("checkout_closed.html", context, status=describe(error).status, switch_path="/")
+
+
+def details_form(draft: CheckoutDraft) -> DetailsForm:
+    return DetailsForm(first_name=draft.first_name, last_name=draft.last_name, email=draft.email,
+                       mobile=draft.mobile)
 
 
 def booked(portal: Portal, confirmation: Confirmation) -> Redirect:

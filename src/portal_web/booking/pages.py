@@ -42,10 +42,10 @@ class BookingPages(Controller):
     @get("/times", name="times", sync_to_thread=True)
     def times(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], services: Services, first_day: FirstDay = None,
-              provider: FromQuery[str] = ANY) -> Template:
-        """A week of open times, by day in the clinic's time zone."""
+              provider: FromQuery[str] = ANY, resume: FromQuery[str] = "") -> Template:
+        """A week of open times, by day in the clinic's time zone (``resume``: see ``times_page``)."""
         return render(request, clinic, lang, times_page(portal, clinic, lang, parse_cart(services), provider,
-                                                        first_day))
+                                                        first_day, resume=resume))
 
     @post("/hold", name="hold", sync_to_thread=True)
     def hold(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
@@ -57,5 +57,8 @@ class BookingPages(Controller):
                                        data.location or None)
         except TimeTaken as taken:
             week = parse_day(data.week)
-            return render(request, clinic, lang, times_page(portal, clinic, lang, cart, data.choice, week, taken))
+            return render(request, clinic, lang, times_page(portal, clinic, lang, cart, data.choice, week, taken,
+                                                            resume=data.resume))
+        if data.resume:  # a checkout that lost its time goes on with this one: what was typed comes along
+            portal.checkout_steps.carry(data.resume, held.token)
         return Redirect(f"/book/checkout/{held.token}", status_code=303)
