@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from litestar.testing import TestClient
 
+from portal_web import create_app
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
 from tests.fakes.memory import RecordingSender
@@ -113,3 +114,17 @@ def test_a_hold_that_ran_out_keeps_the_details_and_phone_proof_for_the_next_time
     booked = client.post(f"{new_checkout}/confirm", data=form(client.get(on.headers["location"]).text,
                                                               f"{new_checkout}/confirm").data(accept_policy="yes"))
     assert title_of(booked.text).startswith("Booking confirmed") and "11:00 AM" in text_of(booked.text)
+
+
+def test_the_checkout_link_in_another_browser_shows_nothing_that_was_typed(
+        client: TestClient, demo_portal: Portal, sms: RecordingSender) -> None:
+    checkout = hold_time(client)
+    reach_confirm_step(client, sms, checkout)
+
+    with TestClient(app=create_app(demo_portal)) as stranger:
+        pages = [stranger.get(checkout + step) for step in ("", "/code", "/card")]
+
+    assert pages[0].status_code == 200 and title_of(pages[0].text).startswith("Your details")
+    assert [page.url.path for page in pages] == [checkout] * 3  # no code sent, no number proven in this browser
+    for shown in (page.text for page in pages):
+        assert "Nina" not in shown and "nina.patel" not in shown and "555-0199" not in shown

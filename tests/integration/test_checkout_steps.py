@@ -15,6 +15,7 @@ from portalcore.domain.errors import InvalidInput, PortalError
 from tests.fakes.memory import RecordingSender
 from tests.integration.test_booking import TUESDAY, details, last_code, local, verified_phone
 
+BROWSER = "the key of Nina's browser"
 NINA = PatientDetails(first_name=" Nina ", last_name="Patel", email="Nina.Patel@example.com", mobile="(212) 555-0199")
 
 
@@ -66,30 +67,33 @@ def test_the_steps_keep_the_details_and_the_proof_and_carry_them_to_a_new_time(
         demo_portal: Portal, clock: FixedClock, sms: RecordingSender) -> None:
     steps = demo_portal.checkout_steps
     hold = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 10))
-    steps.give_details(hold.token, NINA)
-    again = steps.give_details(hold.token, NINA)  # a repeat texts no second code
+    steps.give_details(hold.token, NINA, BROWSER)
+    again = steps.give_details(hold.token, NINA, BROWSER)  # a repeat texts no second code
     assert len(sms.sent) == 1 and not again.verified
-    steps.verify(hold.token, last_code(sms))
+    steps.verify(hold.token, last_code(sms), BROWSER)
+    assert steps.state(hold.token, "another browser").draft.email == ""  # the hold's token alone shows nothing
     clock.advance(timedelta(minutes=11))
-    lapsed = steps.state(hold.token)
+    lapsed = steps.state(hold.token, BROWSER)
     assert lapsed.hold is None and (lapsed.draft.first_name, lapsed.draft.email) == ("Nina", "nina.patel@example.com")
 
     later = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 11))
-    steps.carry(hold.token, later.token)
-    carried = steps.give_details(later.token, NINA)
+    steps.carry(hold.token, later.token, "another browser")  # not theirs to take
+    assert steps.state(later.token, BROWSER).draft.email == ""
+    steps.carry(hold.token, later.token, BROWSER)
+    carried = steps.give_details(later.token, NINA, BROWSER)
     assert carried.verified and carried.draft.mobile == "+12125550199" and len(sms.sent) == 1
     with pytest.raises(InvalidInput, match="run out"):  # moved, not copied
-        steps.state(hold.token)
+        steps.state(hold.token, BROWSER)
 
 
 def test_what_was_typed_is_forgotten_a_day_later(demo_portal: Portal, clock: FixedClock, sms: RecordingSender) -> None:
     hold = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 10))
-    demo_portal.checkout_steps.give_details(hold.token, NINA)
+    demo_portal.checkout_steps.give_details(hold.token, NINA, BROWSER)
     clock.advance(timedelta(hours=23))
     demo_portal.booking.release_expired()
-    assert demo_portal.checkout_steps.state(hold.token).draft.last_name == "Patel"
+    assert demo_portal.checkout_steps.state(hold.token, BROWSER).draft.last_name == "Patel"
 
     clock.advance(timedelta(hours=2))
     demo_portal.booking.release_expired()
     with pytest.raises(InvalidInput, match="run out"):
-        demo_portal.checkout_steps.state(hold.token)
+        demo_portal.checkout_steps.state(hold.token, BROWSER)

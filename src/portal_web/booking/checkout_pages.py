@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -9,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from portal_web.booking.browser import browser_key, with_key
 from portal_web.booking.checkout_views import Answer, Checkout, booked
 from portal_web.booking.confirmation import calendar_file, confirmation_page
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
@@ -21,8 +23,14 @@ from portalcore.domain.errors import PortalError
 from portalcore.services.booking.checkout import Confirmation
 
 
-def answer(request: Request[Any, Any, Any], clinic: Clinic, lang: str, result: Answer) -> Redirect | Template:
-    return result if isinstance(result, Redirect) else render(request, clinic, lang, result)
+def step(request: Request[Any, Any, Any], portal: Portal, clinic: Clinic, lang: str, token: str,
+         take: Callable[[Checkout], Answer | Confirmation]) -> Redirect | Template:
+    """Runs one step for this browser (its key made on the first visit) and answers with the page or redirect."""
+    key, cookie = browser_key(request, portal)
+    result = take(Checkout(portal, clinic, lang, token, key))
+    if isinstance(result, Confirmation):
+        return with_key(booked(portal, result), cookie)
+    return with_key(result if isinstance(result, Redirect) else render(request, clinic, lang, result), cookie)
 
 
 class CheckoutPages(Controller):
@@ -37,46 +45,45 @@ class CheckoutPages(Controller):
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str],
                 token: FromPath[str]) -> Redirect | Template:
         """Step 1: who is coming."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).details())
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.details())
 
     @get("/code", name="checkout_code", sync_to_thread=True)
     def code(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
              lang: NamedDependency[str], token: FromPath[str], sent: FromQuery[str] = "") -> Redirect | Template:
         """Step 2: the code texted to the mobile number."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).code(sent=bool(sent)))
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.code(sent=bool(sent)))
 
     @get("/card", name="checkout_card", sync_to_thread=True)
     def card(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
              lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
         """Step 3: the price, the policy and the card."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).card())
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.card())
 
     @post("/phone", sync_to_thread=True, status_code=303)
     def phone(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], token: FromPath[str],
               data: URLEncodedBody[DetailsForm]) -> Redirect | Template:
         """Keeps the details and texts a code to the mobile number; on to step 2 (or 3, once it is proven)."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data))
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.phone(data))
 
     @post("/resend", sync_to_thread=True, status_code=303)
     def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
         """Step 2 again, with a fresh code."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).resend())
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.resend())
 
     @post("/verify", sync_to_thread=True, status_code=303)
     def verify(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Redirect | Template:
         """Checks the code; on to step 3."""
-        return answer(request, clinic, lang, Checkout(portal, clinic, lang, token).verify(data))
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.verify(data))
 
     @post("/confirm", sync_to_thread=True, status_code=303)
     def confirm(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str],
                 data: URLEncodedBody[ConfirmForm]) -> Redirect | Template:
         """Books the visit (once: a repeat leads to the same booking) and goes to its confirmation page."""
-        result = Checkout(portal, clinic, lang, token).confirm(data)
-        return booked(portal, result) if isinstance(result, Confirmation) else answer(request, clinic, lang, result)
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.confirm(data))
 
     @post("/release", sync_to_thread=True, status_code=303)
     def release(self, portal: NamedDependency[Portal], token: FromPath[str]) -> Redirect:

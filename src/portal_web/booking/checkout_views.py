@@ -68,8 +68,8 @@ Answer = Page | Redirect
 class Checkout:
     """The steps for one hold token; each returns the page to show or the redirect to the next step."""
 
-    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str) -> None:
-        self.portal, self.clinic, self.lang, self.token = portal, clinic, lang, token
+    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str, visitor: str) -> None:
+        self.portal, self.clinic, self.lang, self.token, self.visitor = portal, clinic, lang, token, visitor
         self.steps = portal.checkout_steps
 
     # -- the pages (GET): each shows what is known so far, or leads to the step still to do
@@ -97,21 +97,21 @@ class Checkout:
         try:
             state = self.steps.give_details(self.token, PatientDetails(
                 first_name=form.first_name, last_name=form.last_name, email=form.email, mobile=form.mobile,
-                language=self.lang))
+                language=self.lang), self.visitor)
         except PortalError as error:
             return self._at(lambda state: self._details(state, form, error))
         return self._go("/card" if state.verified else "/code")
 
     def resend(self) -> Answer:
         try:
-            self.steps.resend(self.token, self.lang)
+            self.steps.resend(self.token, self.visitor, self.lang)
         except PortalError as error:
             return self._at(lambda state: self._code(state, error=error))
         return self._go("/code?sent=1")
 
     def verify(self, form: CodeForm) -> Answer:
         try:
-            self.steps.verify(self.token, form.code)
+            self.steps.verify(self.token, form.code, self.visitor)
         except PortalError as error:
             return self._at(lambda state: self._code(state, error=error))
         return self._go("/card")
@@ -120,7 +120,8 @@ class Checkout:
         """Books the visit (a repeat gets the booking already made). A refused or declined card shows the card
         step again with the hold kept; a time lost meanwhile leads back to the times with the details kept."""
         try:
-            return self.steps.confirm(self.token, form.payment_method, bool(form.accept_policy), self.lang)
+            return self.steps.confirm(self.token, form.payment_method, bool(form.accept_policy), self.visitor,
+                                      self.lang)
         except SlotTaken as error:
             lost: PortalError = error
         except PortalError as error:
@@ -131,7 +132,7 @@ class Checkout:
     def _at(self, show: Callable[[CheckoutState], Answer]) -> Answer:
         """The step for the checkout as it stands: a booked one leads to its booking, a lapsed one back to times."""
         try:
-            state = self.steps.state(self.token)
+            state = self.steps.state(self.token, self.visitor)
         except PortalError as error:
             return self._closed(error)
         if state.booked:

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from portal_web.booking.browser import browser_key, with_key
 from portal_web.booking.forms import HoldForm
 from portal_web.booking.views import cart_page, parse_cart, parse_day, parse_instant, provider_page, times_page
 from portal_web.rendering import render
@@ -59,6 +60,7 @@ class BookingPages(Controller):
             week = parse_day(data.week)
             return render(request, clinic, lang, times_page(portal, clinic, lang, cart, data.choice, week, taken,
                                                             resume=data.resume))
+        key, cookie = browser_key(request, portal)
         if data.resume:  # a checkout that lost its time goes on with this one: what was typed comes along
-            portal.checkout_steps.carry(data.resume, held.token)
-        return Redirect(f"/book/checkout/{held.token}", status_code=303)
+            portal.checkout_steps.carry(data.resume, held.token, key)
+        return with_key(Redirect(f"/book/checkout/{held.token}", status_code=303), cookie)

@@ -149,3 +149,4 @@ class CheckoutDraft:
     mobile: str = ""
     phone_token: str = ""  # the SMS check of ``mobile``
     reference: str = ""
+    owner: str = ""  # a digest of the key of the browser that typed it: the hold's token alone shows nothing

@@ -68,12 +68,13 @@ class SqlBookingRepository:
             return None
         return CheckoutDraft(hold_token=row.hold_token, services=tuple(row.services), provider=row.provider,
                              first_name=row.first_name, last_name=row.last_name, email=row.email, mobile=row.mobile,
-                             phone_token=row.phone_token, reference=row.reference)
+                             phone_token=row.phone_token, reference=row.reference, owner=row.owner)
 
     def save_draft(self, draft: CheckoutDraft, now: datetime) -> None:
         values = {"services": list(draft.services), "provider": draft.provider, "first_name": draft.first_name,
                   "last_name": draft.last_name, "email": draft.email, "mobile": draft.mobile,
-                  "phone_token": draft.phone_token, "reference": draft.reference, "updated_at": now}
+                  "phone_token": draft.phone_token, "reference": draft.reference, "owner": draft.owner,
+                  "updated_at": now}
         changed = self.session.execute(update(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == draft.hold_token)
                                        .values(**values)).rowcount
         if not changed:

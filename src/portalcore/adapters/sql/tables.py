@@ -230,6 +230,7 @@ class CheckoutDraftRow(SQLModel, table=True):
     mobile: str = Field(default="", max_length=32)
     phone_token: str = Field(default="", max_length=64)
     reference: str = Field(default="", max_length=32)
+    owner: str = Field(default="", max_length=64)
     updated_at: datetime = _utc(index=True)
 
 

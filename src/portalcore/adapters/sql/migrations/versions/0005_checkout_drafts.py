@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('mobile', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('phone_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('updated_at', portalcore.adapters.sql.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('hold_token')
