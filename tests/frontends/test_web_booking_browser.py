@@ -102,13 +102,18 @@ def test_a_new_patient_books_botox_and_lip_filler_on_a_phone(
     assert code_text.to == MOBILE
     code = re.search(r"\b(\d{6})\b", code_text.body)
     assert code is not None
+    phone_page.get_by_label("6-digit code").fill("000000" if code.group(1) != "000000" else "111111")
+    phone_page.get_by_role("button", name="Confirm code").click()
+    expect(phone_page.get_by_role("alert")).to_contain_text("That code is not right")
     phone_page.get_by_label("6-digit code").fill(code.group(1))
     phone_page.get_by_role("button", name="Confirm code").click()
 
     expect(phone_page).to_have_title(re.compile("^Confirm your booking"))
     card_step = phone_page.url
-    # Back and forth with the browser's buttons: every step is a page of its own, fetched again without a
-    # "Confirm Form Resubmission", and shows what was typed
+    # Back and forth with the browser's buttons: every step is a page of its own (a refused code too), fetched
+    # again without a "Confirm Form Resubmission", and shows what was typed
+    phone_page.go_back()
+    expect(phone_page).to_have_title(re.compile("^Enter your code"))
     phone_page.go_back()
     expect(phone_page).to_have_title(re.compile("^Enter your code"))
     phone_page.go_back()
@@ -139,7 +144,8 @@ def test_a_new_patient_books_botox_and_lip_filler_on_a_phone(
                  "$150.00", "Card ending in 4242", "simulated"):
         expect(confirmation).to_contain_text(fact)
     assert fits_the_phone(phone_page)
-    assert problems == []  # no CSP violations or failed loads along the way
+    # the wrong code's page answered 422, as it should; no CSP violations or other failed loads along the way
+    assert problems == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
 
     portal.dispatcher.dispatch_due()
 

@@ -128,3 +128,25 @@ def test_the_checkout_link_in_another_browser_shows_nothing_that_was_typed(
     assert [page.url.path for page in pages] == [checkout] * 3  # no code sent, no number proven in this browser
     for shown in (page.text for page in pages):
         assert "Nina" not in shown and "nina.patel" not in shown and "555-0199" not in shown
+
+
+def test_a_refused_form_also_answers_with_a_redirect_and_the_page_says_why_once(
+        client: TestClient, sms: RecordingSender) -> None:
+    checkout = hold_time(client)
+    step1 = form(client.get(checkout).text, f"{checkout}/phone")
+    refused = client.post(f"{checkout}/phone", data=step1.data(**{**NINA, "email": "nina@"}), follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, checkout)
+
+    shown = client.get(checkout)
+    assert shown.status_code == 422 and "not a valid email" in text_of(shown.text)
+    assert form(shown.text, f"{checkout}/phone").fields["email"] == "nina@"  # as typed, to be corrected
+    again = client.get(checkout)  # Back or reload later: the page without the old error
+    assert again.status_code == 200 and "not a valid email" not in text_of(again.text)
+
+    client.post(f"{checkout}/phone", data=step1.data(**NINA))
+    wrong = "000000" if last_code(sms) != "000000" else "111111"
+    code = client.post(f"{checkout}/verify", data={**form(client.get(f"{checkout}/code").text,
+                                                          f"{checkout}/verify").data(), "code": wrong},
+                       follow_redirects=False)
+    assert (code.status_code, code.headers["location"]) == (303, f"{checkout}/code")
+    assert "4 tries left" in text_of(client.get(f"{checkout}/code").text)

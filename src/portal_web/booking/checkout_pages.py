@@ -15,8 +15,10 @@ from portal_web.booking.checkout_views import Answer, Checkout, booked
 from portal_web.booking.confirmation import calendar_file, confirmation_page
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import read_receipt
+from portal_web.booking.refusals import cleared, read_refusal
 from portal_web.booking.views import cart_href
 from portal_web.rendering import render
+from portal_web.sessions import is_secure
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import PortalError
@@ -27,15 +29,20 @@ def step(request: Request[Any, Any, Any], portal: Portal, clinic: Clinic, lang: 
          take: Callable[[Checkout], Answer | Confirmation]) -> Redirect | Template:
     """Runs one step for this browser (its key made on the first visit) and answers with the page or redirect."""
     key, cookie = browser_key(request, portal)
-    result = take(Checkout(portal, clinic, lang, token, key))
+    path, secret, secure = f"/book/checkout/{token}", portal.settings.secret_key, is_secure(portal.settings.base_url)
+    refusal = read_refusal(secret, path, request.cookies) if request.method == "GET" else None
+    result = take(Checkout(portal, clinic, lang, token, key, refusal))
     if isinstance(result, Confirmation):
         return with_key(booked(portal, result), cookie)
-    return with_key(result if isinstance(result, Redirect) else render(request, clinic, lang, result), cookie)
+    response = result if isinstance(result, Redirect) else render(request, clinic, lang, result)
+    if refusal is not None:  # shown once
+        response.cookies.append(cleared(path, secure))
+    return with_key(response, cookie)
 
 
 class CheckoutPages(Controller):
-    """Each step is a page a GET shows again (the Back button works); each form answers with a redirect to the
-    next step (POST-redirect-GET), or with its own page and the error (4xx) when refused."""
+    """Each step is a page a GET shows again (the Back button works); each form answers with a redirect: to the
+    next step, or to its own page, which then shows why it was refused (with the refusal's 4xx status)."""
 
     path = "/book/checkout/{token:str}"
     include_in_schema = False
