@@ -150,3 +150,20 @@ def test_a_refused_form_also_answers_with_a_redirect_and_the_page_says_why_once(
                        follow_redirects=False)
     assert (code.status_code, code.headers["location"]) == (303, f"{checkout}/code")
     assert "4 tries left" in text_of(client.get(f"{checkout}/code").text)
+
+
+def test_a_refusal_cannot_be_edited_or_moved_to_another_checkout(client: TestClient, demo_portal: Portal) -> None:
+    checkout = hold_time(client)
+    step1 = form(client.get(checkout).text, f"{checkout}/phone")
+    refused = client.post(f"{checkout}/phone", data=step1.data(**{**NINA, "email": "nina@"}), follow_redirects=False)
+    value = refused.cookies["checkout_refusal"]
+    other = hold_time(client, time="11:00 AM")
+    edited = value.replace(value[2], "A" if value[2] != "A" else "B", 1)
+
+    with TestClient(app=create_app(demo_portal)) as fresh:
+        moved = fresh.get(other, headers={"cookie": f"checkout_refusal={value}"})
+        forged = fresh.get(checkout, headers={"cookie": f"checkout_refusal={edited}"})
+        genuine = fresh.get(checkout, headers={"cookie": f"checkout_refusal={value}"})
+
+    assert moved.status_code == forged.status_code == 200 and "valid email" not in moved.text + forged.text
+    assert genuine.status_code == 422 and "not a valid email" in text_of(genuine.text)
