@@ -97,3 +97,25 @@ def test_what_was_typed_is_forgotten_a_day_later(demo_portal: Portal, clock: Fix
     demo_portal.booking.release_expired()
     with pytest.raises(InvalidInput, match="run out"):
         demo_portal.checkout_steps.state(hold.token, BROWSER)
+
+
+def test_a_double_click_on_the_details_step_keeps_one_draft(demo_portal: Portal, sms: RecordingSender) -> None:
+    hold = demo_portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 10))
+    start, failures = threading.Barrier(2), []
+
+    def give() -> None:
+        start.wait()
+        try:
+            demo_portal.checkout_steps.give_details(hold.token, NINA, BROWSER)
+        except Exception as error:  # whatever either request raised fails the test below
+            failures.append(error)
+
+    clicks = [threading.Thread(target=give) for _ in range(2)]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+
+    assert failures == []
+    kept = demo_portal.checkout_steps.state(hold.token, BROWSER).draft
+    assert kept.email == "nina.patel@example.com" and kept.phone_token

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portalcore.adapters.sql.tables import (
@@ -75,11 +76,15 @@ class SqlBookingRepository:
                   "last_name": draft.last_name, "email": draft.email, "mobile": draft.mobile,
                   "phone_token": draft.phone_token, "reference": draft.reference, "owner": draft.owner,
                   "updated_at": now}
-        changed = self.session.execute(update(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == draft.hold_token)
-                                       .values(**values)).rowcount
-        if not changed:
-            self.session.add(CheckoutDraftRow(hold_token=draft.hold_token, **values))
-            self.session.flush()
+        change = update(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == draft.hold_token).values(**values)
+        if self.session.execute(change).rowcount:
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.add(CheckoutDraftRow(hold_token=draft.hold_token, **values))
+                self.session.flush()
+        except IntegrityError:  # a double click: the other request wrote the first draft meanwhile
+            self.session.execute(change)
 
     def drop_draft(self, hold_token: str) -> None:
         self.session.execute(delete(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == hold_token))
