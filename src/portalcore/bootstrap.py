@@ -40,6 +40,7 @@ from portalcore.services.access.proxy_invites import ProxyInvites
 from portalcore.services.access.second_factors import SecondFactorService
 from portalcore.services.booking.availability import BookingService
 from portalcore.services.booking.checkout import CheckoutService
+from portalcore.services.booking.checkout_steps import CheckoutSteps
 from portalcore.services.booking.phone_check import PhoneVerificationService
 from portalcore.services.booking.visit_claims import VisitClaims
 from portalcore.services.clinic.catalog import CatalogService
@@ -74,6 +75,7 @@ class Portal:
     dispatcher: OutboxDispatcher
     booking: BookingService
     checkout: CheckoutService
+    checkout_steps: CheckoutSteps  # the web checkout's steps, with what was typed kept by the hold
     phone: PhoneVerificationService
     visit_claims: VisitClaims
     visits: VisitService
@@ -192,14 +194,15 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
     claims = VisitClaims(uow, clock, composer, settings.secret_key.encode(), settings.base_url)
+    checkout = CheckoutService(uow, clock, payments, composer, settings.base_url, claims, invitations=invitations)
+    phone = PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
         patients=PatientService(uow, clock=clock, invitations=invitations),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
-        checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, claims, invitations=invitations),
+        checkout=checkout, checkout_steps=CheckoutSteps(uow, clock, phone, checkout), phone=phone,
         visit_claims=claims,
-        phone=PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key),
         visits=visits,
         payments=payments, invitations=invitations, login=LoginService(kit, otp, PasskeyLogin(kit, passkeys)),
         factors=SecondFactorService(kit, otp, passkeys),

@@ -25,6 +25,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from portalcore.bootstrap import Portal
+from portalcore.domain.booking import PatientDetails
 from portalcore.domain.proxies import ProxyScope
 from portalcore.services.visits.signed_links import VisitLinks
 from tests.fakes.memory import RecordingSender
@@ -69,6 +70,8 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/book/provider": {},
     "/book/times": {},
     "/book/checkout/{token:str}": {"token": lambda w: w.b_hold},
+    "/book/checkout/{token:str}/code": {"token": lambda w: w.b_hold},
+    "/book/checkout/{token:str}/card": {"token": lambda w: w.b_hold},
     "/book/checkout/{token:str}/phone": {"token": lambda w: w.b_hold},
     "/book/checkout/{token:str}/resend": {"token": lambda w: w.b_hold},
     "/book/checkout/{token:str}/verify": {"token": lambda w: w.b_hold},
@@ -156,6 +159,7 @@ def world(demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) ->
                                      details(email=B_EMAIL, mobile=B_MOBILE), payment_method="pm_card_visa",
                                      accepted_policy=True)
     b_hold = portal.booking.hold(["neurotoxin"], "jessica-lin", local(TUESDAY, 15)).token
+    portal.checkout_steps.give_details(b_hold, PatientDetails("Ethan", "Brooks", B_EMAIL, B_MOBILE), "B's browser")
     b_phone_check, _ = portal.phone.start(B_MOBILE)
     portal.credentials.forgot_password(B_EMAIL)
     portal.timed.run_due()

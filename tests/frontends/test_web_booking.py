@@ -191,23 +191,6 @@ def test_a_time_taken_meanwhile_answers_409_with_the_next_times(client: TestClie
     assert forms(second.text, "/book/hold")  # the alternatives can be held right away
 
 
-def test_a_declined_card_shows_why_and_books_nothing(client: TestClient, demo_portal: Portal,
-                                                     sms: RecordingSender) -> None:
-    checkout = hold_time(client, time="12:00 PM")
-    step3 = reach_confirm_step(client, sms, checkout)
-    confirm = form(step3, f"{checkout}/confirm")
-    assert "pm_card_chargeDeclined" in confirm.radios["payment_method"]
-
-    response = client.post(f"{checkout}/confirm", data=confirm.data(accept_policy="yes",
-                                                                    payment_method="pm_card_chargeDeclined"))
-
-    assert response.status_code == 402
-    assert "declined" in text_of(response.text)
-    assert link(response.text, "Choose a time again").startswith("/book/times?services=neurotoxin")
-    assert demo_portal.patients.by_email("nina.patel@example.com") is None
-    assert "12:00 PM" in text_of(client.get(TIMES).text)  # the time is free again
-
-
 def test_checkout_errors_keep_what_was_typed(client: TestClient, sms: RecordingSender) -> None:
     checkout = hold_time(client)
     step1 = form(client.get(checkout).text, f"{checkout}/phone")
@@ -217,7 +200,7 @@ def test_checkout_errors_keep_what_was_typed(client: TestClient, sms: RecordingS
 
     step2 = client.post(f"{checkout}/phone", data=step1.data(**NINA))
     code_form = form(step2.text, f"{checkout}/verify")
-    assert code_form.fields["mobile"] == "+12125550199" and "nina" not in checkout.lower()
+    assert "+1 212-555-0199" in text_of(step2.text) and "nina" not in str(step2.url).lower()
     wrong = "000000" if last_code(sms) != "000000" else "111111"
     again = client.post(f"{checkout}/verify", data=code_form.data(code=wrong))
     assert again.status_code == 422 and "4 tries left" in text_of(again.text)

@@ -102,22 +102,50 @@ def test_a_new_patient_books_botox_and_lip_filler_on_a_phone(
     assert code_text.to == MOBILE
     code = re.search(r"\b(\d{6})\b", code_text.body)
     assert code is not None
+    phone_page.get_by_label("6-digit code").fill("000000" if code.group(1) != "000000" else "111111")
+    phone_page.get_by_role("button", name="Confirm code").click()
+    expect(phone_page.get_by_role("alert")).to_contain_text("That code is not right")
     phone_page.get_by_label("6-digit code").fill(code.group(1))
     phone_page.get_by_role("button", name="Confirm code").click()
 
     expect(phone_page).to_have_title(re.compile("^Confirm your booking"))
+    card_step = phone_page.url
+    # Back and forth with the browser's buttons: every step is a page of its own (a refused code too), fetched
+    # again without a "Confirm Form Resubmission", and shows what was typed
+    phone_page.go_back()
+    expect(phone_page).to_have_title(re.compile("^Enter your code"))
+    phone_page.go_back()
+    expect(phone_page).to_have_title(re.compile("^Enter your code"))
+    phone_page.go_back()
+    expect(phone_page).to_have_title(re.compile("^Your details"))
+    expect(phone_page.get_by_label("Email")).to_have_value("nina.patel@example.com")
+    phone_page.go_forward()
+    expect(phone_page).to_have_title(re.compile("^Enter your code"))
+    phone_page.go_back()
+    phone_page.get_by_role("button", name="Next: confirm your mobile number").click()  # the number is proven
+    expect(phone_page).to_have_title(re.compile("^Confirm your booking"))
+    assert phone_page.url == card_step and twilio.messages[-1] is code_text  # no second code was texted
+    second_tab = phone_page.context.new_page()  # the last step, open twice: submitted twice, booked once
+    second_tab.goto(card_step)
+
     expect(phone_page.get_by_text("Deposit charged now: $150.00.")).to_be_visible()
     phone_page.get_by_label("I accept the cancellation policy").check()
     phone_page.get_by_label("Visa •••• 4242 (test)").check()
     phone_page.get_by_role("button", name="Confirm booking").click()
 
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("You're booked")
+    second_tab.get_by_label("I accept the cancellation policy").check()
+    second_tab.get_by_role("button", name="Confirm booking").click()
+    expect(second_tab.get_by_role("heading", level=1)).to_have_text("You're booked")
+    assert second_tab.url == phone_page.url
+    second_tab.close()
     confirmation = phone_page.locator("main")
     for fact in ("Tuesday 17 November 2026, 11:00 AM–12:25 PM", "Jessica Lin", "Brooklyn Heights", "$1,200.00",
                  "$150.00", "Card ending in 4242", "simulated"):
         expect(confirmation).to_contain_text(fact)
     assert fits_the_phone(phone_page)
-    assert problems == []  # no CSP violations or failed loads along the way
+    # the wrong code's page answered 422, as it should; no CSP violations or other failed loads along the way
+    assert problems == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
 
     portal.dispatcher.dispatch_due()
 

@@ -54,7 +54,8 @@ class CheckoutApi(Controller):
           responses=problem_responses(400, 402, 409, 422, 503, body=True))
     def book(self, portal: NamedDependency[Portal], clinic: NamedDependency[Clinic], lang: NamedDependency[str],
              data: JSONBody[BookingRequest]) -> BookingInfo:
-        """Books the held time for the patient, all or nothing; 402 when the card is declined (nothing is booked)."""
+        """Books the held time for the patient, all or nothing, once per hold: a repeat answers with the same
+        booking. 402 when the card is declined (nothing is booked; the time stays held for another card)."""
         details = PatientDetails(first_name=data.first_name, last_name=data.last_name, email=data.email,
                                  mobile=data.mobile, language=lang)
         done = portal.checkout.confirm(data.hold, data.phone_check, details, data.payment_method, data.accept_policy)

@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal_web.booking.checkout_views import Checkout, booked
+from portal_web.booking.browser import browser_key, with_key
+from portal_web.booking.checkout_views import Answer, Checkout, booked
 from portal_web.booking.confirmation import calendar_file, confirmation_page
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import read_receipt
+from portal_web.booking.refusals import cleared, read_refusal
 from portal_web.booking.views import cart_href
-from portal_web.rendering import Page, render
-from portal_web.sessions import client_ip, find_visitor
+from portal_web.rendering import render
+from portal_web.sessions import client_ip, find_visitor, is_secure
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import PortalError
+from portalcore.services.booking.checkout import Confirmation
+
+
+def step(request: Request[Any, Any, Any], portal: Portal, clinic: Clinic, lang: str, token: str,
+         take: Callable[[Checkout], Answer | Confirmation]) -> Redirect | Template:
+    """Runs one step for this browser (its key made on the first visit) and answers with the page or redirect."""
+    key, cookie = browser_key(request, portal)
+    path, secret, secure = f"/book/checkout/{token}", portal.settings.secret_key, is_secure(portal.settings.base_url)
+    refusal = read_refusal(secret, path, request.cookies) if request.method == "GET" else None
+    result = take(Checkout(portal, clinic, lang, token, key, refusal, signed_in=own_record(request, portal),
+                           ip=client_ip(request)))
+    if isinstance(result, Confirmation):
+        return with_key(booked(portal, result), cookie)
+    response = result if isinstance(result, Redirect) else render(request, clinic, lang, result)
+    if refusal is not None:  # shown once
+        response.cookies.append(cleared(path, secure))
+    return with_key(response, cookie)
 
 
 def own_record(request: Request[Any, Any, Any], portal: Portal) -> int | None:
@@ -29,45 +49,56 @@ def own_record(request: Request[Any, Any, Any], portal: Portal) -> int | None:
 
 
 class CheckoutPages(Controller):
-    """Step 1 is a GET; each later step is a POST answered with the next step's page (or the same with an error)."""
+    """Each step is a page a GET shows again (the Back button works); each form answers with a redirect: to the
+    next step, or to its own page, which then shows why it was refused (with the refusal's 4xx status)."""
 
     path = "/book/checkout/{token:str}"
     include_in_schema = False
 
     @get("/", name="checkout", sync_to_thread=True)
     def details(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str]) -> Template:
+                clinic: NamedDependency[Clinic], lang: NamedDependency[str],
+                token: FromPath[str]) -> Redirect | Template:
         """Step 1: who is coming."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).details())
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.details())
 
-    @post("/phone", sync_to_thread=True, status_code=200)
+    @get("/code", name="checkout_code", sync_to_thread=True)
+    def code(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+             lang: NamedDependency[str], token: FromPath[str], sent: FromQuery[str] = "") -> Redirect | Template:
+        """Step 2: the code texted to the mobile number."""
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.code(sent=bool(sent)))
+
+    @get("/card", name="checkout_card", sync_to_thread=True)
+    def card(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+             lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
+        """Step 3: the price, the policy and the card."""
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.card())
+
+    @post("/phone", sync_to_thread=True, status_code=303)
     def phone(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-              lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[DetailsForm]) -> Template:
-        """Step 2: the details are checked and a code is texted to the mobile number."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).phone(data, client_ip(request)))
+              lang: NamedDependency[str], token: FromPath[str],
+              data: URLEncodedBody[DetailsForm]) -> Redirect | Template:
+        """Keeps the details and texts a code to the mobile number; on to step 2 (or 3, once it is proven)."""
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.phone(data))
 
-    @post("/resend", sync_to_thread=True, status_code=200)
+    @post("/resend", sync_to_thread=True, status_code=303)
     def resend(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
+               lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
         """Step 2 again, with a fresh code."""
-        return render(request, clinic, lang, Checkout(portal, clinic, lang, token).resend(data, client_ip(request)))
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.resend())
 
-    @post("/verify", sync_to_thread=True, status_code=200)
+    @post("/verify", sync_to_thread=True, status_code=303)
     def verify(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Template:
-        """Step 3 once the code is right: the price, the policy and the card."""
-        checkout = Checkout(portal, clinic, lang, token, own_record(request, portal))
-        return render(request, clinic, lang, checkout.verify(data))
+               lang: NamedDependency[str], token: FromPath[str], data: URLEncodedBody[CodeForm]) -> Redirect | Template:
+        """Checks the code; on to step 3."""
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.verify(data))
 
-    @post("/confirm", sync_to_thread=True, status_code=200)
+    @post("/confirm", sync_to_thread=True, status_code=303)
     def confirm(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str],
                 data: URLEncodedBody[ConfirmForm]) -> Redirect | Template:
-        """Books the visit and shows its confirmation page."""
-        result = Checkout(portal, clinic, lang, token, own_record(request, portal)).confirm(data)
-        if isinstance(result, Page):
-            return render(request, clinic, lang, result)
-        return booked(portal, result)
+        """Books the visit (once: a repeat leads to the same booking) and goes to its confirmation page."""
+        return step(request, portal, clinic, lang, token, lambda checkout: checkout.confirm(data))
 
     @post("/release", sync_to_thread=True, status_code=303)
     def release(self, portal: NamedDependency[Portal], token: FromPath[str]) -> Redirect:

@@ -1,7 +1,9 @@
 """The checkout of a held time in three steps: details → code from the SMS → policy and card → booked.
 
-Each step re-renders with the error and what the patient typed when a service refuses the input; personal
-details travel between steps in hidden form fields, never in a URL.
+Every step is a page of its own that a GET shows again with what is known so far (the Back button works); each
+form answers with a redirect to the next page (POST-redirect-GET), or shows its page again with the error and
+what was typed when a service refuses it. What the patient told us is kept on the server by the hold's token
+(``CheckoutSteps``), never in hidden fields; a repeated confirm leads to the booking already made.
 """
 
 from __future__ import annotations
@@ -15,24 +17,25 @@ from litestar.response import Redirect
 
 from portal_web.booking.forms import CodeForm, ConfirmForm, DetailsForm
 from portal_web.booking.receipts import receipt_cookie, receipt_of
+from portal_web.booking.refusals import Refusal, refusal_cookie, refusal_of
 from portal_web.booking.views import Names, href
 from portal_web.captcha import refusal, widget
-from portal_web.errors import describe
 from portal_web.i18n import N_, date_label, time_label
 from portal_web.rendering import Page
+from portal_web.sessions import is_secure
 from portalcore.bootstrap import Portal
-from portalcore.domain.booking import Hold, PatientDetails
+from portalcore.domain.booking import CheckoutDraft, PatientDetails
 from portalcore.domain.catalog import Service
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotFound, PortalError
 from portalcore.services.booking.checkout import Confirmation
-from portalcore.services.contact import check_email
+from portalcore.services.booking.checkout_steps import RAN_OUT, CheckoutState
 
 # The simulated gateway understands Stripe's test payment method ids.
 SIMULATED_CARDS = (("pm_card_visa", N_("Visa •••• 4242 (test)")),
                    ("pm_card_chargeDeclined", N_("Card that is declined (test)")))
-NAMES_MISSING = N_("Please give your first and last name.")
 CODE_SENT_AGAIN = N_("We sent you a new code.")
+DETAILS = ("first_name", "last_name", "email", "mobile")
 
 
 @attrs.frozen
@@ -62,118 +65,154 @@ def visit_summary(portal: Portal, clinic: Clinic, lang: str, *, services: Sequen
                         place.address if place else "")
 
 
+Answer = Page | Redirect
+
+
 class Checkout:
-    """The steps for one hold token; each returns the page to show (``confirm`` the booking when it worked)."""
+    """The steps for one hold token; each returns the page to show or the redirect to the next step.
 
-    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str, signed_in: int | None = None) -> None:
-        self.portal, self.clinic, self.lang, self.token = portal, clinic, lang, token
+    ``refusal`` is why the last form was refused (see ``refusals``): the page of its step shows it once."""
+
+    def __init__(self, portal: Portal, clinic: Clinic, lang: str, token: str, visitor: str,
+                 refusal: Refusal | None = None, *, signed_in: int | None = None, ip: str = "") -> None:
+        self.portal, self.clinic, self.lang, self.token, self.visitor = portal, clinic, lang, token, visitor
+        self.steps, self.refusal, self.path = portal.checkout_steps, refusal, f"/book/checkout/{token}"
         self.signed_in = signed_in  # the patient whose portal session made the request (their own record)
+        self.ip = ip
 
-    def details(self, form: DetailsForm | None = None, error: PortalError | None = None) -> Page:
-        return self._step(lambda hold: self._details(hold, form or DetailsForm(), error))
+    # -- the pages (GET): each shows what is known so far, or leads to the step still to do
+    def details(self) -> Answer:
+        def show(state: CheckoutState) -> Answer:
+            typed = self._refused("")
+            form = DetailsForm(**{k: v for k, v in typed.typed.items() if k in DETAILS}) if typed else None
+            return self._details(state, form or details_form(state.draft))
+        return self._at(show)
 
-    def phone(self, form: DetailsForm, ip: str = "") -> Page:
-        """Checks the details (and the human check) and texts a code to the mobile number."""
-        def start(hold: Hold) -> Page:
-            try:
-                refused = refusal(self.portal, form, ip)
-                if refused:
-                    raise refused
-                if not form.first_name.strip() or not form.last_name.strip():
-                    raise InvalidInput(NAMES_MISSING)
-                email = check_email(form.email)
-                phone_token, mobile = self.portal.phone.start(form.mobile, self.lang, ip=ip)
-            except PortalError as error:
-                return self._details(hold, form, error)
-            entered = DetailsForm(first_name=form.first_name.strip(), last_name=form.last_name.strip(),
-                                  email=email, mobile=mobile)
-            return self._code(hold, entered, phone_token)
-        return self._step(start)
+    def code(self, sent: bool = False) -> Answer:
+        def show(state: CheckoutState) -> Answer:
+            if not state.draft.phone_token:
+                return self._go("")
+            return self._code(state, notice=CODE_SENT_AGAIN if sent else None)
+        return self._at(show)
 
-    def resend(self, form: CodeForm, ip: str = "") -> Page:
-        def again(hold: Hold) -> Page:
-            try:
-                self.portal.phone.resend(form.phone_token, self.lang, ip=ip)
-            except PortalError as error:
-                return self._code(hold, form, form.phone_token, error=error)
-            return self._code(hold, form, form.phone_token, notice=CODE_SENT_AGAIN)
-        return self._step(again)
+    def card(self) -> Answer:
+        def show(state: CheckoutState) -> Answer:
+            if not state.verified:
+                return self._go("/code" if state.draft.phone_token else "")
+            return self._card(state)
+        return self._at(show)
 
-    def verify(self, form: CodeForm) -> Page:
-        def check(hold: Hold) -> Page:
-            try:
-                self.portal.phone.verify(form.phone_token, form.code)
-            except PortalError as error:
-                return self._code(hold, form, form.phone_token, error=error)
-            return self._confirmation(hold, form, form.phone_token)
-        return self._step(check)
-
-    def confirm(self, form: ConfirmForm) -> Page | Confirmation:
-        """Books the visit; a refused card or a lost time closes the checkout with a way back to the times."""
+    # -- the forms (POST): on to the next step, or back to this one with why (a redirect either way)
+    def phone(self, form: DetailsForm) -> Redirect:
+        """Keeps the details and texts a code to the mobile number (once: a number proven already is not asked
+        again). A clinic with a CAPTCHA provider asks for its check first: this step texts."""
         try:
-            hold = self.portal.booking.held(self.token)
+            refused = refusal(self.portal, form, self.ip)
+            if refused:
+                raise refused
+            state = self.steps.give_details(self.token, PatientDetails(
+                first_name=form.first_name, last_name=form.last_name, email=form.email, mobile=form.mobile,
+                language=self.lang), self.visitor, ip=self.ip)
         except PortalError as error:
-            return self._closed(error)
-        details = PatientDetails(first_name=form.first_name, last_name=form.last_name, email=form.email,
-                                 mobile=form.mobile, language=self.lang)
-        try:
-            return self.portal.checkout.confirm(self.token, form.phone_token, details, form.payment_method,
-                                                accepted_policy=bool(form.accept_policy),
-                                                signed_in_patient=self.signed_in)
-        except InvalidInput as error:  # refused before anything happened: step 3 again, with what was chosen
-            refused: PortalError = error
-        except PortalError as error:  # declined, payments down or time taken: the service released the hold
-            return self._closed(error, hold)
-        return self._step(lambda live: self._confirmation(live, form, form.phone_token, refused))
+            return self._refuse("", error, {k: getattr(form, k) for k in DETAILS})
+        return self._go("/card" if state.verified else "/code")
 
-    # -- pages
-    def _step(self, show: Callable[[Hold], Page]) -> Page:
+    def resend(self) -> Redirect:
         try:
-            hold = self.portal.booking.held(self.token)
+            self.steps.resend(self.token, self.visitor, self.lang, ip=self.ip)
         except PortalError as error:
-            return self._closed(error)
-        return show(hold)
+            return self._refuse("/code", error)
+        return self._go("/code?sent=1")
 
-    def _context(self, hold: Hold, form: DetailsForm, error: PortalError | None) -> dict[str, object]:
+    def verify(self, form: CodeForm) -> Redirect:
+        try:
+            self.steps.verify(self.token, form.code, self.visitor)
+        except PortalError as error:
+            return self._refuse("/code", error)
+        return self._go("/card")
+
+    def confirm(self, form: ConfirmForm) -> Redirect | Confirmation:
+        """Books the visit (a repeat gets the booking already made). A refused or declined card leads to the card
+        step again with the hold kept; a time lost meanwhile leads back to the times with the details kept."""
+        try:
+            return self.steps.confirm(self.token, form.payment_method, bool(form.accept_policy), self.visitor,
+                                      self.lang, signed_in_patient=self.signed_in)
+        except PortalError as error:
+            return self._refuse("/card", error, {"accept_policy": form.accept_policy,
+                                                  "payment_method": form.payment_method})
+
+    # -- helpers
+    def _at(self, show: Callable[[CheckoutState], Answer]) -> Answer:
+        """The step for the checkout as it stands: a booked one leads to its booking, a lapsed one back to times."""
+        try:
+            state = self.steps.state(self.token, self.visitor)
+        except PortalError as error:
+            return self._closed(refusal_of("", error))
+        if state.booked:
+            return Redirect(f"/bookings/{state.booked}", status_code=303)
+        if state.hold is None:  # ran out, or taken meanwhile (then the refusal says so)
+            lost = self.refusal if self.refusal and self.refusal.code == "slot_taken" else None
+            return self._closed(lost or refusal_of("", InvalidInput(RAN_OUT)), state.draft)
+        return show(state)
+
+    def _go(self, step: str) -> Redirect:
+        return Redirect(f"{self.path}{step}", status_code=303)
+
+    def _refuse(self, step: str, error: PortalError, typed: dict[str, str] | None = None) -> Redirect:
+        cookie = refusal_cookie(self.portal.settings.secret_key, self.path, refusal_of(step, error, typed),
+                                secure=is_secure(self.portal.settings.base_url))
+        return Redirect(f"{self.path}{step}", status_code=303, cookies=[cookie])
+
+    def _refused(self, step: str) -> Refusal | None:
+        return self.refusal if self.refusal is not None and self.refusal.step == step else None
+
+    def _context(self, state: CheckoutState, form: DetailsForm, step: str) -> dict[str, object]:
+        hold, refused = state.live(), self._refused(step)
         summary = visit_summary(self.portal, self.clinic, self.lang, services=hold.services, provider=hold.provider,
                                 location=hold.location, start_at=hold.start_at, end_at=hold.end_at)
         zone = ZoneInfo(self.clinic.time_zone)
-        return {"summary": summary, "token": self.token, "form": form, "error": str(error) if error else None,
+        return {"summary": summary, "token": self.token, "form": form, "error": refused.message if refused else None,
                 "held_until": time_label(hold.expires_at, zone, self.lang), "notice": None,
                 "price": self.portal.booking.plan(hold.services).price}
 
-    def _page(self, template: str, context: dict[str, object], error: PortalError | None) -> Page:
-        return Page(template, context, status=describe(error).status if error else 200,
-                    switch_path=f"/book/checkout/{self.token}")
+    def _page(self, template: str, step: str, context: dict[str, object]) -> Page:
+        refused = self._refused(step)
+        return Page(template, context, status=refused.status if refused else 200, switch_path=f"{self.path}{step}")
 
-    def _details(self, hold: Hold, form: DetailsForm, error: PortalError | None = None) -> Page:
-        context = {**self._context(hold, form, error), "captcha": widget(self.portal)}
-        return self._page("checkout_details.html", context, error)
+    def _details(self, state: CheckoutState, form: DetailsForm) -> Page:
+        return self._page("checkout_details.html", "", {**self._context(state, form, ""),
+                                                        "captcha": widget(self.portal)})
 
-    def _code(self, hold: Hold, form: DetailsForm, phone_token: str, error: PortalError | None = None,
-              notice: str | None = None) -> Page:
-        context = {**self._context(hold, form, error), "phone_token": phone_token, "notice": notice}
-        return self._page("checkout_code.html", context, error)
+    def _code(self, state: CheckoutState, notice: str | None = None) -> Page:
+        context = {**self._context(state, details_form(state.draft), "/code"), "notice": notice}
+        return self._page("checkout_code.html", "/code", context)
 
-    def _confirmation(self, hold: Hold, form: DetailsForm, phone_token: str,
-                      error: PortalError | None = None) -> Page:
-        quote = self.portal.checkout.quote(self.token, form.email, phone_token, self.signed_in)
-        context = {**self._context(hold, form, error), "phone_token": phone_token, "quote": quote,
+    def _card(self, state: CheckoutState) -> Page:
+        quote = self.portal.checkout.quote(self.token, state.draft.email, state.draft.phone_token, self.signed_in)
+        typed = self._refused("/card")
+        context = {**self._context(state, details_form(state.draft), "/card"), "quote": quote,
                    "simulated": self.portal.payments.simulated, "cards": SIMULATED_CARDS,
-                   "accepted": isinstance(form, ConfirmForm) and bool(form.accept_policy),
-                   "payment_method": form.payment_method if isinstance(form, ConfirmForm) else ""}
-        return self._page("checkout_confirm.html", context, error)
+                   "accepted": bool(typed and typed.typed.get("accept_policy")),
+                   "payment_method": typed.typed.get("payment_method", "") if typed else ""}
+        return self._page("checkout_confirm.html", "/card", context)
 
-    def _closed(self, error: PortalError, hold: Hold | None = None) -> Page:
-        """The checkout cannot go on (time ran out, card refused, time taken): say why and lead back."""
-        again = href("/book/times", services=",".join(hold.services), provider=hold.provider) if hold else "/"
-        context = {"error": str(error), "code": error.code, "again_href": again,
-                   "cart_href": href("/book", services=",".join(hold.services)) if hold else None}
-        return Page("checkout_closed.html", context, status=describe(error).status, switch_path="/")
+    def _closed(self, why: Refusal, draft: CheckoutDraft | None = None) -> Page:
+        """The held time is gone (ran out, taken): say why and lead back to the times, keeping what was typed."""
+        services = ",".join(draft.services) if draft else ""
+        again = href("/book/times", services=services, provider=draft.provider, resume=self.token) if draft else "/"
+        context = {"error": why.message, "code": why.code, "again_href": again,
+                   "kept": bool(draft and draft.first_name),
+                   "cart_href": href("/book", services=services) if draft else None}
+        return Page("checkout_closed.html", context, status=why.status, switch_path="/")
+
+
+def details_form(draft: CheckoutDraft) -> DetailsForm:
+    return DetailsForm(first_name=draft.first_name, last_name=draft.last_name, email=draft.email,
+                       mobile=draft.mobile)
 
 
 def booked(portal: Portal, confirmation: Confirmation) -> Redirect:
     """On to the confirmation page, with what was paid in a signed cookie (see ``receipts``)."""
     cookie = receipt_cookie(portal.settings.secret_key, confirmation.reference, receipt_of(confirmation),
-                            secure=portal.settings.base_url.lower().startswith("https://"))
+                            secure=is_secure(portal.settings.base_url))
     return Redirect(f"/bookings/{confirmation.reference}", status_code=303, cookies=[cookie])

@@ -16,11 +16,12 @@ class HoldForm(Struct, kw_only=True):
     location: str = ""
     start_at: str
     week: str = ""
+    resume: str = ""  # the hold of a checkout that lost its time: what was typed there comes along
 
 
 class DetailsForm(CaptchaFields, kw_only=True):
-    """Step 1 of the checkout; later steps carry the same fields in hidden inputs (never in the URL). Step 1
-    texts a code, so it carries the human check too (when the clinic has a CAPTCHA provider)."""
+    """Step 1 of the checkout; what it says is kept on the server by the hold (never in the URL or the pages).
+    Step 1 texts a code, so it carries the human check too (when the clinic has a CAPTCHA provider)."""
 
     first_name: str = ""
     last_name: str = ""
@@ -28,16 +29,14 @@ class DetailsForm(CaptchaFields, kw_only=True):
     mobile: str = ""
 
 
-class CodeForm(DetailsForm, kw_only=True):
+class CodeForm(Struct, kw_only=True):
     """Step 2: the code texted to the mobile number."""
 
-    phone_token: str
     code: str = ""
 
 
-class ConfirmForm(DetailsForm, kw_only=True):
+class ConfirmForm(Struct, kw_only=True):
     """Step 3: the policy and the card."""
 
-    phone_token: str
     accept_policy: str = ""
     payment_method: str = ""

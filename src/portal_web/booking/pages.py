@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from portal_web.booking.browser import browser_key, with_key
 from portal_web.booking.forms import HoldForm
 from portal_web.booking.views import cart_page, parse_cart, parse_day, parse_instant, provider_page, times_page
 from portal_web.rendering import render
@@ -42,10 +43,10 @@ class BookingPages(Controller):
     @get("/times", name="times", sync_to_thread=True)
     def times(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
               lang: NamedDependency[str], services: Services, first_day: FirstDay = None,
-              provider: FromQuery[str] = ANY) -> Template:
-        """A week of open times, by day in the clinic's time zone."""
+              provider: FromQuery[str] = ANY, resume: FromQuery[str] = "") -> Template:
+        """A week of open times, by day in the clinic's time zone (``resume``: see ``times_page``)."""
         return render(request, clinic, lang, times_page(portal, clinic, lang, parse_cart(services), provider,
-                                                        first_day))
+                                                        first_day, resume=resume))
 
     @post("/hold", name="hold", sync_to_thread=True)
     def hold(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
@@ -57,5 +58,9 @@ class BookingPages(Controller):
                                        data.location or None)
         except TimeTaken as taken:
             week = parse_day(data.week)
-            return render(request, clinic, lang, times_page(portal, clinic, lang, cart, data.choice, week, taken))
-        return Redirect(f"/book/checkout/{held.token}", status_code=303)
+            return render(request, clinic, lang, times_page(portal, clinic, lang, cart, data.choice, week, taken,
+                                                            resume=data.resume))
+        key, cookie = browser_key(request, portal)
+        if data.resume:  # a checkout that lost its time goes on with this one: what was typed comes along
+            portal.checkout_steps.carry(data.resume, held.token, key)
+        return with_key(Redirect(f"/book/checkout/{held.token}", status_code=303), cookie)

@@ -188,25 +188,27 @@ def alternatives_of(taken: TimeTaken | None, zone: ZoneInfo, lang: str, names: N
 
 
 def times_page(portal: Portal, clinic: Clinic, lang: str, cart: Cart, choice: str, first_day: date | None,
-               taken: TimeTaken | None = None) -> Page:
+               taken: TimeTaken | None = None, resume: str = "") -> Page:
     """A week of open times from ``first_day`` (default: today at the clinic), with the week before and after.
 
-    With ``taken`` (a hold lost a race) the page answers 409 and offers the next open times first."""
+    With ``taken`` (a hold lost a race) the page answers 409 and offers the next open times first. ``resume`` is
+    the hold of a checkout that lost its time: the time chosen here takes over what was typed there."""
     zone, today = ZoneInfo(clinic.time_zone), clinic_today(portal, clinic)
     first = first_day if first_day and plausible_day(first_day) else today
     last = first + timedelta(days=WEEK - 1)
     slots = portal.booking.availability(cart.services, choice, first, last)
     names, services = Names(portal), ",".join(cart.services)
     earlier = max(today, first - timedelta(days=WEEK))
+    carry = {"resume": resume} if resume else {}
     context = {
         "plan": portal.booking.plan(cart.services), "services_param": services, "choice": choice,
         "choice_name": None if choice == ANY else names.provider(choice), "first_day": first.isoformat(),
         "week": (day_label(first, lang), day_label(last, lang)), "days": days_of(slots, zone, lang, names),
-        "previous_href": href("/book/times", services=services, provider=choice, **{"from": earlier.isoformat()})
-        if first > today else None,
-        "next_href": href("/book/times", services=services, provider=choice,
+        "previous_href": href("/book/times", services=services, provider=choice, **carry,
+                              **{"from": earlier.isoformat()}) if first > today else None,
+        "next_href": href("/book/times", services=services, provider=choice, **carry,
                           **{"from": (first + timedelta(days=WEEK)).isoformat()})
         if last < clinic.settings.last_bookable_day(today) else None,
-        "taken": taken is not None, "alternatives": alternatives_of(taken, zone, lang, names),
+        "taken": taken is not None, "alternatives": alternatives_of(taken, zone, lang, names), "resume": resume,
     }
     return Page("times.html", context, status=describe(taken).status if taken else 200)

@@ -144,3 +144,21 @@ def books_into_profile(profile_id: int | None, profile_mobile: str, verified_mob
     if signed_in_patient is not None and signed_in_patient == profile_id:
         return True
     return bool(profile_mobile) and profile_mobile == verified_mobile
+
+
+@attrs.frozen
+class CheckoutDraft:
+    """What a patient has told us while booking one held time, kept on the server under the hold's token, so the
+    Back button, a repeated submit or a new time after the hold ran out loses nothing. ``reference`` is the
+    booking this hold made, once made: a repeat of the last step gets that booking back."""
+
+    hold_token: str
+    services: tuple[str, ...]
+    provider: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
+    phone_token: str = ""  # the SMS check of ``mobile``
+    reference: str = ""
+    owner: str = ""  # a digest of the key of the browser that typed it: the hold's token alone shows nothing

@@ -11,7 +11,7 @@ from portalcore.domain.errors import InvalidInput
 
 NAME_MAX = 100
 GIVE_NAMES = "Please give your first and last name."
-NAME_TOO_LONG = "A name may be at most 100 characters."
+NAME_TOO_LONG = "Please shorten your name to 100 characters or fewer."
 
 
 @attrs.frozen

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portalcore.adapters.sql.tables import (
-    AppointmentRow, FormTemplateRow, LocationRow, PatientCardRow, PatientFormRow, PaymentRow, PhoneVerificationRow,
+    AppointmentRow, CheckoutDraftRow, FormTemplateRow, LocationRow, PatientCardRow, PatientFormRow, PaymentRow, PhoneVerificationRow,
     ProviderRow, SlotHoldRow,
 )
-from portalcore.domain.booking import CardOnFile, Hold, PaymentRecord
+from portalcore.domain.booking import CardOnFile, CheckoutDraft, Hold, PaymentRecord
 from portalcore.domain.catalog import FormKind
 from portalcore.domain.errors import NotFound
 from portalcore.domain.forms import RoutedForm
@@ -59,6 +60,37 @@ class SqlBookingRepository:
 
     def drop_expired_holds(self, now: datetime) -> int:
         return self.session.execute(delete(SlotHoldRow).where(SlotHoldRow.expires_at <= now)).rowcount
+
+    # -- checkout drafts
+    def draft(self, hold_token: str) -> CheckoutDraft | None:
+        row = self.session.execute(select(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == hold_token)
+                                   ).scalar_one_or_none()
+        if row is None:
+            return None
+        return CheckoutDraft(hold_token=row.hold_token, services=tuple(row.services), provider=row.provider,
+                             first_name=row.first_name, last_name=row.last_name, email=row.email, mobile=row.mobile,
+                             phone_token=row.phone_token, reference=row.reference, owner=row.owner)
+
+    def save_draft(self, draft: CheckoutDraft, now: datetime) -> None:
+        values = {"services": list(draft.services), "provider": draft.provider, "first_name": draft.first_name,
+                  "last_name": draft.last_name, "email": draft.email, "mobile": draft.mobile,
+                  "phone_token": draft.phone_token, "reference": draft.reference, "owner": draft.owner,
+                  "updated_at": now}
+        change = update(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == draft.hold_token).values(**values)
+        if self.session.execute(change).rowcount:
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.add(CheckoutDraftRow(hold_token=draft.hold_token, **values))
+                self.session.flush()
+        except IntegrityError:  # a double click: the other request wrote the first draft meanwhile
+            self.session.execute(change)
+
+    def drop_draft(self, hold_token: str) -> None:
+        self.session.execute(delete(CheckoutDraftRow).where(CheckoutDraftRow.hold_token == hold_token))
+
+    def drop_drafts_before(self, moment: datetime) -> int:
+        return self.session.execute(delete(CheckoutDraftRow).where(CheckoutDraftRow.updated_at < moment)).rowcount
 
     # -- phone challenges
     def add_challenge(self, challenge: PhoneChallenge, now: datetime) -> None:

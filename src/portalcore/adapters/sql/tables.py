@@ -216,6 +216,24 @@ class SlotHoldRow(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+class CheckoutDraftRow(SQLModel, table=True):
+    """What a patient typed while booking a held time, by the hold's token; outlives the hold (see CheckoutDraft)."""
+
+    __tablename__ = "checkout_draft"
+    id: int | None = Field(default=None, primary_key=True)
+    hold_token: str = Field(unique=True, max_length=64)
+    services: list[str] = _json([])
+    provider: str = Field(default="", max_length=80)
+    first_name: str = Field(default="", max_length=120)
+    last_name: str = Field(default="", max_length=120)
+    email: str = Field(default="", max_length=254)
+    mobile: str = Field(default="", max_length=32)
+    phone_token: str = Field(default="", max_length=64)
+    reference: str = Field(default="", max_length=32)
+    owner: str = Field(default="", max_length=64)
+    updated_at: datetime = _utc(index=True)
+
+
 class PhoneVerificationRow(SQLModel, table=True):
     """A 6-digit code sent by SMS to prove a mobile number; only its hash is kept."""
 

@@ -20,6 +20,7 @@ from portalcore.services.clinic.catalog import require_clinic
 
 ANY = "any"
 MAX_RANGE_DAYS = 31
+DRAFTS_KEPT = timedelta(days=1)  # what was typed at checkout, and which booking a hold made (for repeats)
 SLACK = timedelta(days=1)  # a visitor's today may be the clinic's yesterday or tomorrow
 
 
@@ -134,9 +135,12 @@ class BookingService:
             uow.commit()
 
     def release_expired(self) -> int:
-        """Frees held times whose hold ran out (the worker does this every round; booking also does it lazily)."""
+        """Frees held times whose hold ran out (the worker does this every round; booking also does it lazily),
+        and forgets checkout drafts untouched for a day."""
+        now = self._clock.now()
         with self._uow() as uow:
-            dropped = uow.bookings.drop_expired_holds(self._clock.now())
+            dropped = uow.bookings.drop_expired_holds(now)
+            uow.bookings.drop_drafts_before(now - DRAFTS_KEPT)
             uow.commit()
         return dropped
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import attrs
 
 from portalcore.domain.appointments import Appointment
-from portalcore.domain.booking import CardOnFile, Hold, PatientDetails, books_into_profile
+from portalcore.domain.booking import CardOnFile, CheckoutDraft, Hold, PatientDetails, books_into_profile
 from portalcore.domain.clinic import Clinic
-from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable, SlotTaken
+from portalcore.domain.errors import InvalidInput, NotFound, SlotTaken
 from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient, check_names
 from portalcore.domain.policies import check_prior_visits
@@ -37,6 +38,28 @@ class Confirmation:
     simulated_payment: bool
 
 
+def checked_details(details: PatientDetails, region: str) -> PatientDetails:
+    """The details cleaned (``check_names``), the email and mobile normalized; raises ``InvalidInput`` for what
+    cannot be used."""
+    first, last = check_names(details.first_name, details.last_name)
+    return attrs.evolve(details, first_name=first, last_name=last, email=check_email(details.email),
+                        mobile=check_mobile(details.mobile, region))
+
+
+def booked_with(uow: UnitOfWork, hold_token: str) -> Confirmation | None:
+    """The booking a hold already made, with what was paid, or None."""
+    draft = uow.bookings.draft(hold_token)
+    visit = uow.appointments.by_reference(draft.reference) if draft and draft.reference else None
+    patient = uow.patients.get(visit.patient_id) if visit else None
+    if visit is None or visit.id is None or patient is None or patient.id is None:
+        return None
+    paid = uow.bookings.payments(visit.id)
+    deposit = next((p.amount for p in paid if p.kind == "deposit"), Money(0))
+    cards = uow.bookings.cards(patient.id) if paid else []  # newest first: the one this booking added or used
+    return Confirmation(reference=visit.reference or "", appointment=visit, patient=patient, deposit_paid=deposit,
+                        card=cards[0] if cards else None, simulated_payment=any(p.simulated for p in paid))
+
+
 class CheckoutService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, composer: MessageComposer,
                  base_url: str, claims: VisitClaims, region: str = "US",
@@ -60,19 +83,23 @@ class CheckoutService:
 
     def confirm(self, hold_token: str, phone_token: str, details: PatientDetails, payment_method: str = "",
                 accepted_policy: bool = False, signed_in_patient: int | None = None) -> Confirmation:
-        """Books the held time for the patient, all or nothing.
+        """Books the held time for the patient, all or nothing, once per hold: a repeat (a second click, the
+        Back button, a retried API call) gets back the booking the hold already made.
 
         Order: checks (hold alive, phone verified, policy accepted, card given when needed) → the card step
-        (``CardStep.take``) with idempotency keys derived from the hold → one transaction writing the patient, the
-        visit, payment record, the card on file, the forms and every message, and using up the phone check (one
-        check books one visit). An existing email reuses its profile only when the verified mobile is the
-        profile's or ``signed_in_patient`` is that profile; otherwise the visit is booked for the booker alone
+        (``CardStep.take``) with idempotency keys derived from the hold and the card → one transaction writing the
+        patient, the visit, payment record, the card on file, the forms and every message, and using up the phone
+        check (one check books one visit). An existing email reuses its profile only when the verified mobile is
+        the profile's or ``signed_in_patient`` is that profile; otherwise the visit is booked for the booker alone
         and the profile is emailed a link to add it (``VisitClaims``); the booker is answered the same either way.
-        If the card is declined nothing is booked and the hold is released; if the time was taken meanwhile the
-        deposit is refunded.
+        If the card is declined nothing is booked and the hold stays, so another card can be tried; if the time
+        was taken meanwhile the deposit is refunded and the hold released.
         Raises ``InvalidInput``, ``PaymentDeclined``, ``PaymentUnavailable`` or ``SlotTaken``."""
         details = self._checked(details)
         with self._uow(readonly=True) as uow:
+            done = booked_with(uow, hold_token)
+            if done is not None:
+                return done
             clinic = require_clinic(uow.clinic.get())
             hold = self._live_hold(uow, hold_token)
             challenge = uow.bookings.challenge(phone_token)
@@ -85,15 +112,13 @@ class CheckoutService:
             check_prior_visits(terms.plan.services, history, catalog, self._clock.now(), clinic.settings)
         terms.check(payment_method, accepted_policy)
         taken = None
+        if terms.card_required:
+            # from the hold and the card given: a double click charges once, another card after a decline is new
+            card_digest = hashlib.sha256(payment_method.encode()).hexdigest()[:12]
+            taken = self._cards.take(f"booking:{hold.token}:{card_digest}", terms, email=details.email,
+                                     name=f"{details.first_name} {details.last_name}", payment_method=payment_method)
         try:
-            if terms.card_required:
-                taken = self._cards.take(f"booking:{hold.token}", terms, email=details.email,
-                                         name=f"{details.first_name} {details.last_name}",
-                                         payment_method=payment_method)
-            return self._book(clinic, hold, details, terms, taken, phone_token, signed_in_patient)
-        except (PaymentDeclined, PaymentUnavailable):
-            self._drop_hold(hold.token)
-            raise
+            done, stray = self._book(clinic, hold, details, terms, taken, phone_token, signed_in_patient)
         except SlotTaken:
             self._cards.give_back(taken)
             self._drop_hold(hold.token)
@@ -102,6 +127,8 @@ class CheckoutService:
             if self._still_held(hold.token):  # (when the hold is gone, the payment is that booking's own)
                 self._cards.give_back(taken)
             raise
+        self._cards.give_back(stray)
+        return done
 
     def booking(self, reference: str) -> Appointment:
         """A booking by its reference; raises ``NotFound``."""
@@ -113,9 +140,7 @@ class CheckoutService:
 
     # -- steps
     def _checked(self, details: PatientDetails) -> PatientDetails:
-        first, last = check_names(details.first_name, details.last_name)
-        return attrs.evolve(details, first_name=first, last_name=last, email=check_email(details.email),
-                            mobile=check_mobile(details.mobile, self._region))
+        return checked_details(details, self._region)
 
     def _live_hold(self, uow: UnitOfWork, token: str) -> Hold:
         hold = uow.bookings.hold(token)
@@ -136,10 +161,15 @@ class CheckoutService:
         return profile
 
     def _book(self, clinic: Clinic, hold: Hold, details: PatientDetails, terms: Quote, taken: CardTaken | None,
-              phone_token: str, signed_in_patient: int | None) -> Confirmation:
+              phone_token: str, signed_in_patient: int | None) -> tuple[Confirmation, CardTaken | None]:
+        """The booking, and what this try took from a card that the booking does not use (to give back)."""
         now = self._clock.now()
         with self._uow() as uow:
             uow.bookings.lock_provider(hold.provider)
+            done = booked_with(uow, hold.token)
+            if done is not None:  # a repeat that raced this one booked first; a different card is given back
+                kept = {p.provider_payment_id for p in uow.bookings.payments(done.appointment.id or 0)}
+                return done, taken if taken is not None and taken.payment.id not in kept else None
             if uow.bookings.challenge(phone_token) is None:  # used by another booking since the checks
                 raise InvalidInput(PHONE_NEEDED)
             uow.bookings.use_challenge(phone_token)
@@ -169,10 +199,13 @@ class CheckoutService:
             if claim_for is not None:
                 self._claims.offer(uow, clinic, claim_for, visit, now)
             uow.bookings.drop_hold(hold.token)
+            uow.bookings.save_draft(CheckoutDraft(
+                hold.token, hold.services, hold.provider, details.first_name, details.last_name, details.email,
+                details.mobile, reference=visit.reference or ""), now)
             uow.commit()
         return Confirmation(reference=visit.reference, appointment=visit, patient=patient,
                             deposit_paid=taken.deposit_paid if taken else Money(0), card=card,
-                            simulated_payment=bool(taken and taken.payment.simulated))
+                            simulated_payment=bool(taken and taken.payment.simulated)), None
 
     def _patient(self, uow: UnitOfWork, details: PatientDetails) -> tuple[Patient, bool]:
         """The profile with this email, or a new one: a returning patient never gets a duplicate."""
