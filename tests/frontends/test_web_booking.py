@@ -308,7 +308,7 @@ def test_a_spanish_booking_texts_the_code_in_spanish(client: TestClient, sms: Re
 
     client.post(f"{checkout}/phone", data=step1.data(**NINA))
 
-    assert "codigo" in sms.sent[-1].text
+    assert "código" in sms.sent[-1].text
 
 
 def test_every_page_string_has_a_spanish_translation() -> None:

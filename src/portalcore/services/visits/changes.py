@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
 from babel.numbers import format_currency
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
@@ -23,7 +22,7 @@ from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactor
 from portalcore.services.booking.availability import MAX_RANGE_DAYS
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
-from portalcore.services.visits.messages import patient_language, visit_context, visit_when
+from portalcore.services.visits.messages import local_when, patient_language, visit_context, visit_when
 from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
 from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 
@@ -93,13 +92,11 @@ class VisitService:
             if patient is not None and patient.email:
                 names = {s.slug: s.name for s in uow.catalog.services()}
                 language = patient.language or clinic.language
-                zone = ZoneInfo(clinic.time_zone)
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
                     key=f"appointment:{appointment_id}:cancelled:email",
                     context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                             "when": format_datetime(current.start_at.astimezone(zone), "EEEE d MMMM y, h:mm a",
-                                                     tzinfo=zone, locale=language),
+                             "when": local_when(current.start_at, clinic, language),
                              "services": [names.get(s, s) for s in current.services],
                              "fee": format_currency(Decimal(fee.cents) / 100, fee.currency, locale=language)
                              if fee.cents else "",

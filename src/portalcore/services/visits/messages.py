@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.clinic import Clinic
@@ -15,9 +12,7 @@ from portalcore.domain.outbox import Attachment
 from portalcore.domain.patients import Patient
 from portalcore.ports import UnitOfWork
 from portalcore.services.booking.calendar import visit_ics
-from portalcore.services.delivery import MessageComposer
-
-WHEN_FORMAT = "EEEE d MMMM y, h:mm a"
+from portalcore.services.delivery import MessageComposer, when_text
 
 
 def patient_language(patient: Patient, clinic: Clinic) -> str:
@@ -25,8 +20,7 @@ def patient_language(patient: Patient, clinic: Clinic) -> str:
 
 
 def local_when(start_at: datetime, clinic: Clinic, language: str) -> str:
-    zone = ZoneInfo(clinic.time_zone)
-    return format_datetime(start_at.astimezone(zone), WHEN_FORMAT, tzinfo=zone, locale=language)
+    return when_text(start_at, clinic.time_zone, language)
 
 
 def visit_when(visit: Appointment, clinic: Clinic, language: str) -> str:
