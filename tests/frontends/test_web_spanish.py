@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from portalcore.bootstrap import Portal
 from tests.fakes.memory import RecordingSender
-from tests.frontends.test_web_booking import NINA, hold_time, reach_confirm_step
+from tests.frontends.test_web_booking import NINA, TIMES, hold_time
 from tests.frontends.web_forms import form, text_of
 
 
@@ -62,3 +62,59 @@ def test_a_spanish_booking_names_the_day_with_de_and_the_card_in_spanish(
     assert "martes, 17 de noviembre de 2026, 10:00 a.m." in email.text
     text = next(m.text for m in sms.sent if "Confirmamos" in m.text)
     assert "martes, 17 de noviembre de 2026, 10:00 a.m. con Jessica Lin" in text and ".." not in text
+
+
+# -- finding 22: the core's messages, with their values, in the page's language
+
+
+def test_a_spanish_sign_up_says_in_spanish_why_the_password_is_too_short(client: TestClient) -> None:
+    page = client.get("/signup?lang=es").text
+    answer = client.post("/signup", data=form(page, "/signup").data(
+        first_name="Maya", last_name="Chen", email="maya@example.com", mobile="", password="tangerine7"))
+
+    alert = re.search(r'<div class="alert" role="alert" id="form-error">(.*?)</div>', answer.text, re.DOTALL)
+    assert answer.status_code == 422 and alert is not None
+    assert text_of(alert.group(1)) == "Use al menos 12 caracteres."
+
+
+def test_wrong_booking_codes_count_down_in_spanish(client: TestClient, sms: RecordingSender) -> None:
+    client.get("/?lang=es")
+    checkout = hold_time(client, time="10:00 a.m.")
+    step1 = client.get(checkout).text
+    step2 = client.post(f"{checkout}/phone", data=form(step1, f"{checkout}/phone").data(**NINA)).text
+    wrong = form(step2, f"{checkout}/verify").data(code="000000" if "000000" not in sms.sent[-1].text else "111111")
+
+    answers = [text_of(client.post(f"{checkout}/verify", data=wrong).text) for _ in range(4)]
+
+    assert "Ese código no es correcto. Le quedan 4 intentos." in answers[0]
+    assert "Ese código no es correcto. Le queda 1 intento." in answers[3]
+    assert not any("tries left" in answer or "try left" in answer for answer in answers)
+
+
+def test_a_spanish_checkout_refuses_a_bad_phone_and_email_in_spanish(client: TestClient) -> None:
+    client.get("/?lang=es")
+    checkout = hold_time(client, time="10:00 a.m.")
+    step1 = form(client.get(checkout).text, f"{checkout}/phone")
+
+    bad_phone = client.post(f"{checkout}/phone", data=step1.data(**{**NINA, "mobile": "555"}))
+    bad_email = client.post(f"{checkout}/phone", data=step1.data(**{**NINA, "email": "nina.patel@"}))
+
+    assert bad_phone.status_code == 422 and "«555» no es un número de teléfono válido." in text_of(bad_phone.text)
+    assert "«nina.patel@» no es una dirección de correo electrónico válida." in text_of(bad_email.text)
+
+
+def test_a_bad_query_value_is_explained_in_spanish_naming_the_field(client: TestClient) -> None:
+    response = client.get(f"{TIMES}&lang=es".replace("2026-11-17", "17-11-2026"))
+
+    assert response.status_code == 400
+    assert "«from» no tiene un valor válido." in text_of(response.text)
+    assert "Expected" not in response.text
+
+
+def test_the_api_answers_in_the_language_asked_for_and_in_english_otherwise(client: TestClient) -> None:
+    asked = "/api/v1/availability?services=nothing-here&provider=any&from=2026-11-17&to=2026-11-18"
+    spanish = client.get(asked, headers={"accept-language": "es"})
+    english = client.get(asked)
+
+    assert spanish.json()["detail"] == "No existe el servicio «nothing-here»."
+    assert english.json()["detail"] == "There is no service 'nothing-here'."

@@ -132,7 +132,7 @@ class Checkout:
         summary = visit_summary(self.portal, self.clinic, self.lang, services=hold.services, provider=hold.provider,
                                 location=hold.location, start_at=hold.start_at, end_at=hold.end_at)
         zone = ZoneInfo(self.clinic.time_zone)
-        return {"summary": summary, "token": self.token, "form": form, "error": str(error) if error else None,
+        return {"summary": summary, "token": self.token, "form": form, "error": error,
                 "held_until": time_label(hold.expires_at, zone, self.lang), "notice": None,
                 "price": self.portal.booking.plan(hold.services).price}
 
@@ -160,7 +160,7 @@ class Checkout:
     def _closed(self, error: PortalError, hold: Hold | None = None) -> Page:
         """The checkout cannot go on (time ran out, card refused, time taken): say why and lead back."""
         again = href("/book/times", services=",".join(hold.services), provider=hold.provider) if hold else "/"
-        context = {"error": str(error), "code": error.code, "again_href": again,
+        context = {"error": error, "code": error.code, "again_href": again,
                    "cart_href": href("/book", services=",".join(hold.services)) if hold else None}
         return Page("checkout_closed.html", context, status=describe(error).status, switch_path="/")
 

@@ -116,7 +116,7 @@ def cart_page(portal: Portal, cart: Cart) -> Page:
         plan = portal.booking.plan(cart.services)
     except InvalidInput as error:
         services = [portal.catalog.service(slug) for slug in cart.services]
-        return Page("cart.html", {**context, "lines": cart_lines(cart, services), "error": str(error)},
+        return Page("cart.html", {**context, "lines": cart_lines(cart, services), "error": error},
                     status=describe(error).status)
     return Page("cart.html", {**context, "plan": plan, "lines": cart_lines(cart, plan.services),
                               "addable": addable(portal, cart)})

@@ -90,7 +90,7 @@ def refused(error: PortalError, switch_path: str) -> Page:
     """The reason as a page: 403 for a proxy outside their grant, the usual status for anything else."""
     status = 403 if isinstance(error, NotAllowed) else describe(error).status
     return Page("message.html", {"heading": NOT_YOURS if status == 403 else N_("Please check your request"),
-                                 "text": str(error), "sign_in": False, "forgot": False},
+                                 "text": error, "sign_in": False, "forgot": False},
                 status=status, switch_path=switch_path)
 
 

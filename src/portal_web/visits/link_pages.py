@@ -31,7 +31,7 @@ def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -
     try:
         linked = portal.linked_visits.show(token, ip=ip)
     except InvalidInput as error:
-        return message(LINK_TROUBLE, str(error), status=400)
+        return message(LINK_TROUBLE, error, status=400)
     visit = linked.visit
     return Page("visit.html", {
         "summary": visit_summary(portal, clinic, lang, services=visit.services, provider=visit.provider,
@@ -46,7 +46,7 @@ def act(change: Callable[[], object], heading: str, text: str) -> Page:
     try:
         change()
     except InvalidInput as error:
-        return message(LINK_TROUBLE, str(error), status=400)
+        return message(LINK_TROUBLE, error, status=400)
     return message(heading, text)
 
 

@@ -79,7 +79,7 @@ class VisitChanges:
                    "days": days_of(options.slots, self.zone, self.lang, Names(self.portal)),
                    "previous_href": f"{path}?from={earlier.isoformat()}" if first > today else None,
                    "next_href": f"{path}?from={(first + timedelta(days=WEEK)).isoformat()}",
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("visit_reschedule.html", context, status=_status(error), switch_path=path)
 
     def reschedule(self, visitor: Visitor, visit_id: int, form: RescheduleForm) -> Page:
@@ -102,7 +102,7 @@ class VisitChanges:
         except PortalError as failure:
             return refused(failure, "/portal/visits")
         context = {**self._visit(managed), "action": path, "fee": managed.fee, "policy": managed.policy,
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("visit_cancel.html", context, status=_status(error), switch_path=path)
 
     def cancel(self, visitor: Visitor, visit_id: int) -> Page:

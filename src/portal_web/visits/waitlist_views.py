@@ -72,7 +72,7 @@ class PortalWaitlist:
                     "first": day_label(e.first_day, self.lang), "last": day_label(e.last_day, self.lang)}
                    for e in waitlist.entries]
         context = {"patient_name": waitlist.patient_name, "as_proxy": waitlist.as_proxy, "entries": entries,
-                   "notice": NOTICES.get(notice or ""), "error": str(error) if error else None,
+                   "notice": NOTICES.get(notice or ""), "error": error,
                    "catalog": self.portal.catalog.online_catalog(), "providers": self.portal.catalog.providers(),
                    "chosen": set(form.slugs), "form": form, "any": ANY_PROVIDER, "min_day": today.isoformat()}
         return Page("portal_waitlist.html", context, status=describe(error).status if error else 200,

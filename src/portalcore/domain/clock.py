@@ -31,6 +31,7 @@ def exact_local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
         return first.astimezone(UTC)
     shown = f"{day.isoformat()} {at:%H:%M}"
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == first.replace(tzinfo=None):
-        raise InvalidInput(f"{shown} happens twice in {zone.key} (the clocks go back that night); "
-                           "please choose a time outside that hour.")
-    raise InvalidInput(f"{shown} does not exist in {zone.key} (the clocks skip that hour); please choose another time.")
+        raise InvalidInput("%(time)s happens twice in %(zone)s (the clocks go back that night); "
+                           "please choose a time outside that hour.", time=shown, zone=zone.key)
+    raise InvalidInput("%(time)s does not exist in %(zone)s (the clocks skip that hour); please choose another time.",
+                       time=shown, zone=zone.key)

@@ -163,7 +163,7 @@ class SecondFactorService:
             assert account.id is not None
             existing = uow.access.passkeys(account.id)
             if len(existing) >= MAX_PASSKEYS:
-                raise InvalidInput(f"You can keep at most {MAX_PASSKEYS} passkeys. Remove one first.")
+                raise InvalidInput("You can keep at most %(count)s passkeys. Remove one first.", count=MAX_PASSKEYS)
             token, _ = self._kit.new_token()
             token_hash = self._setup_hash(token)
             uow.access.add_challenge(LoginChallenge(token_hash=token_hash, account_id=account.id, method=SETUP,

@@ -17,7 +17,9 @@ from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (
+    NOT_BOOKED, cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move,
+)
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking.availability import MAX_RANGE_DAYS
 from portalcore.services.clinic.catalog import require_clinic
@@ -161,7 +163,7 @@ class VisitService:
         (what ``reschedule(by_patient=True)`` accepts): none when the clinic does not allow it or the visit is
         inside the cancellation window. Raises ``NotFound``, or ``InvalidInput`` when it is not booked any more."""
         if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
-            raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
+            raise InvalidInput("Ask for between 1 and %(count)s days at a time.", count=MAX_RANGE_DAYS)
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
@@ -186,7 +188,7 @@ class VisitService:
         if visit is None:
             raise NotFound("There is no such visit.")
         if visit.status is not AppointmentStatus.BOOKED:
-            raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
+            raise InvalidInput(NOT_BOOKED[visit.status, doing])
         return visit
 
 

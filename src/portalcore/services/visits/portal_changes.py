@@ -22,7 +22,9 @@ from portalcore.domain.availability import Slot
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (
+    cancellation_fee, why_not_booked, why_patient_may_not_cancel, why_patient_may_not_move,
+)
 from portalcore.domain.proxies import Area
 from portalcore.ports import Clock, UnitOfWorkFactory
 from portalcore.services.access.medical_reads import MedicalReads
@@ -132,7 +134,7 @@ class PortalVisitService:
 
     def _cancel_refusal(self, session: PortalSession, access: Access, clinic: Clinic, visit: Appointment,
                         fee: Money, now: datetime) -> str:
-        refusal = _not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
+        refusal = why_not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
         if not refusal and visit.start_at <= now:
             refusal = BEGUN
         if not refusal and access.as_proxy and fee.cents and not self._covers(session, Area.PAYMENTS):
@@ -163,11 +165,5 @@ def _fee(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
                             now)
 
 
-def _not_booked(visit: Appointment, doing: str) -> str | None:
-    if visit.status is AppointmentStatus.BOOKED:
-        return None
-    return f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}."
-
-
 def _move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
-    return _not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""
+    return why_not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""

@@ -26,7 +26,7 @@ from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.visits.portal_changes import change_event
 from portalcore.services.visits.waitlist import WaitlistService
 
-NOT_ONLINE = "{name} is booked by phone only. Please call the clinic to wait for it."
+NOT_ONLINE = "%(name)s is booked by phone only. Please call the clinic to wait for it."
 
 
 @attrs.frozen
@@ -80,7 +80,7 @@ class PortalWaitlistService:
             for slug in services:
                 service = uow.catalog.service(slug)
                 if service is not None and not service.online:
-                    raise InvalidInput(NOT_ONLINE.format(name=service.name))
+                    raise InvalidInput(NOT_ONLINE, name=service.name)
         return self._waitlist.join(access.patient_id, services, provider, first_day, last_day,
                                    audit_event=self._event(access, audit.WAITLIST_JOINED, ip, services=list(services),
                                                            provider=provider))

@@ -201,9 +201,9 @@ class TimedJobService:
         with self._uow() as uow:
             job = uow.jobs.get(job_id)
             if job is None:
-                raise NotFound(f"There is no timed job {job_id}.")
+                raise NotFound("There is no timed job %(id)s.", id=job_id)
             if not uow.jobs.retry(job_id, self._clock.now()):
-                raise Conflict(f"Job {job_id} is {job.state.value}; only a dead job can be retried.")
+                raise Conflict("Job %(id)s is %(state)s; only a dead job can be retried.", id=job_id, state=job.state.value)
             retried = uow.jobs.get(job_id)
             uow.commit()
         assert retried is not None
