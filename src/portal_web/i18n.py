@@ -29,6 +29,7 @@ from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 from portalcore.domain.errors import PortalError
 from portalcore.domain.money import Money
+from portalcore.domain.translations import Translated, in_language
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
@@ -182,3 +183,10 @@ def translate(context: Context, message: str | PortalError) -> str:
     if isinstance(message, PortalError):
         return error_text(message, lang)
     return translations(lang).gettext(message)
+
+
+@pass_context
+def translated_field(context: Context, item: Translated, field: str) -> str:
+    """The ``tr`` filter: a text of the clinic's (``service|tr("name")``) in the page's language when the clinic
+    file gives it, else as the clinic wrote it."""
+    return in_language(item, field, context.get("lang", DEFAULT))

@@ -118,3 +118,44 @@ def test_the_api_answers_in_the_language_asked_for_and_in_english_otherwise(clie
 
     assert spanish.json()["detail"] == "No existe el servicio «nothing-here»."
     assert english.json()["detail"] == "There is no service 'nothing-here'."
+
+
+# -- finding 23: the clinic's own texts, translated in the clinic file
+
+
+def test_the_spanish_catalogue_shows_the_clinics_spanish_names_and_descriptions(client: TestClient) -> None:
+    spanish = text_of(client.get("/?lang=es").text)
+    english = text_of(client.get("/?lang=en").text)
+
+    for text in ("Inyectables", "Relleno de labios (1 jeringa)", "Depilación láser – zona pequeña",
+                 "Labio superior, barbilla o axilas."):
+        assert text in spanish and text not in english
+    assert "Lip Filler (1 syringe)" in english and "Lip Filler" not in spanish
+    assert "HydraFacial Signature" in spanish  # the clinic's own name where it gave no other
+
+
+def test_a_spanish_checkout_shows_the_cancellation_policy_in_spanish(client: TestClient, sms: RecordingSender) -> None:
+    client.get("/?lang=es")
+    checkout = hold_time(client, time="10:00 a.m.")
+    step1 = client.get(checkout).text
+    step2 = client.post(f"{checkout}/phone", data=form(step1, f"{checkout}/phone").data(**NINA)).text
+    code = re.search(r"\b(\d{6})\b", sms.sent[-1].text)
+    assert code is not None
+
+    step3 = text_of(client.post(f"{checkout}/verify", data=form(step2, f"{checkout}/verify").data(
+        code=code.group(1))).text)
+
+    assert "Avísenos con al menos 24 horas de antelación" in step3 and "24 hours' notice" not in step3
+    assert "Botox / Dysport (hasta 3 zonas)" in step3
+
+
+def test_a_spanish_patient_gets_treatment_names_and_instructions_in_spanish(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) -> None:
+    book_in_spanish(client, sms)
+    demo_portal.dispatcher.dispatch_due()
+
+    emails = {m.subject: m.text for m in mailer.sent if m.recipient == NINA["email"]}
+    confirmation = next(text for subject, text in emails.items() if "confirmada" in subject)
+    before = next(text for text in emails.values() if "Antes de su tratamiento con inyectables" in text)
+    assert "Botox / Dysport (hasta 3 zonas)" in confirmation
+    assert "Evite el alcohol, la aspirina" in before and "Avoid alcohol" not in before

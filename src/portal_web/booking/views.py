@@ -86,7 +86,7 @@ def cart_lines(cart: Cart, services: Iterable[Service]) -> list[CartLine]:
             for i, service in enumerate(services)]
 
 
-def addable(portal: Portal, cart: Cart) -> list[tuple[str, list[tuple[Service, str]]]]:
+def addable(portal: Portal, cart: Cart) -> list[tuple[ServiceCategory, list[tuple[Service, str]]]]:
     """Per category, the services one provider can still do together with the cart (and their add links)."""
     found = []
     for listing in portal.catalog.online_catalog():
@@ -102,7 +102,7 @@ def addable(portal: Portal, cart: Cart) -> list[tuple[str, list[tuple[Service, s
             if plan.providers:
                 offers.append((service, cart_href(bigger.services)))
         if offers:
-            found.append((listing.category.name, offers))
+            found.append((listing.category, offers))
     return found
 
 

@@ -62,7 +62,7 @@ CORE_WORDS = (
 def visits_page(portal: Portal, visitor: Visitor, lang: str, ip: str) -> Page:
     """The upcoming and past visits of the patient the visitor acts for (403 outside a proxy's grant)."""
     try:
-        visits = portal.reads.visits(visitor.session, ip=ip)
+        visits = portal.reads.visits(visitor.session, ip=ip, language=lang)
     except PortalError as error:
         return refused(error, "/portal/visits")
     zone = ZoneInfo(visits.time_zone)

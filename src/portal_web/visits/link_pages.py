@@ -19,6 +19,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.translations import in_language
 
 CONFIRMED = N_("Thank you, your visit is confirmed")
 CONFIRMED_TEXT = N_("We look forward to seeing you.")
@@ -38,7 +39,7 @@ def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -
                                  location=visit.location, start_at=visit.start_at, end_at=visit.end_at),
         "status": visit.status.value, "confirmed": linked.confirmed, "may_cancel": linked.may_cancel,
         "fee": linked.cancellation_fee, "price": Money(visit.price_cents, clinic.currency),
-        "policy": clinic.settings.cancellation.text, "token": token})
+        "policy": in_language(clinic.settings.cancellation, "text", lang), "token": token})
 
 
 def act(change: Callable[[], object], heading: str, text: str) -> Page:

@@ -98,7 +98,7 @@ class VisitChanges:
         """The visit, what cancelling it now costs under the clinic's policy, and the button (or why not)."""
         path = f"/portal/visits/{visit_id}/cancel"
         try:
-            managed = self.portal.portal_visits.visit(visitor.session, visit_id, ip=self.ip)
+            managed = self.portal.portal_visits.visit(visitor.session, visit_id, ip=self.ip, language=self.lang)
         except PortalError as failure:
             return refused(failure, "/portal/visits")
         context = {**self._visit(managed), "action": path, "fee": managed.fee, "policy": managed.policy,

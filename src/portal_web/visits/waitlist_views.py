@@ -60,7 +60,7 @@ class PortalWaitlist:
     def page(self, visitor: Visitor, notice: str | None = None, form: JoinForm | None = None,
              error: PortalError | None = None) -> Page:
         try:
-            waitlist = self.portal.portal_waitlist.entries(visitor.session, ip=self.ip)
+            waitlist = self.portal.portal_waitlist.entries(visitor.session, ip=self.ip, language=self.lang)
         except PortalError as failure:
             return refused(failure, PATH)
         today = clinic_today(self.portal, self.clinic)

@@ -20,6 +20,7 @@ from portalcore.domain.money import Money
 from portalcore.domain.policies import (
     NOT_BOOKED, cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move,
 )
+from portalcore.domain.translations import in_language
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking.availability import MAX_RANGE_DAYS
 from portalcore.services.clinic.catalog import require_clinic
@@ -92,8 +93,8 @@ class VisitService:
                     simulated=bool(payment and payment.simulated), appointment_id=appointment_id), now)
             patient = uow.patients.get(current.patient_id)
             if patient is not None and patient.email:
-                names = {s.slug: s.name for s in uow.catalog.services()}
                 language = patient.language or clinic.language
+                names = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
                     key=f"appointment:{appointment_id}:cancelled:email",
