@@ -159,3 +159,10 @@ def test_a_spanish_patient_gets_treatment_names_and_instructions_in_spanish(
     before = next(text for text in emails.values() if "Antes de su tratamiento con inyectables" in text)
     assert "Botox / Dysport (hasta 3 zonas)" in confirmation
     assert "Evite el alcohol, la aspirina" in before and "Avoid alcohol" not in before
+
+
+def test_the_spanish_provider_page_gives_the_providers_titles_in_spanish(client: TestClient) -> None:
+    spanish = text_of(client.get("/book/provider?services=neurotoxin&lang=es").text)
+
+    assert "Jessica Lin NP-C, enfermera especialista en medicina estética" in spanish
+    assert "Aesthetic Nurse Practitioner" not in spanish

@@ -13,7 +13,7 @@ from portalcore.domain.money import Money
 
 # The fields of each kind of entry a clinic file may translate.
 TRANSLATED = {"category": ("name",), "service": ("name", "description"), "form": ("title", "body"),
-              "cancellation": ("text",)}
+              "provider": ("title",), "cancellation": ("text",)}
 
 
 class FormKind(str, Enum):

@@ -131,6 +131,7 @@ class SqlCatalogRepository:
         row.name, row.title, row.email, row.active = provider.name, provider.title, provider.email, provider.active
         row.hours = [_period(h) for h in provider.hours]
         row.breaks = [_period(b) for b in provider.breaks]
+        row.translations = _texts(provider.translations)
         self._store(row)
         self.session.exec(delete(TimeOffRow).where(TimeOffRow.provider_id == row.id))
         for off in provider.time_off:
@@ -148,6 +149,7 @@ class SqlCatalogRepository:
             breaks=tuple(Break(b["weekday"], time.fromisoformat(b["start"]), time.fromisoformat(b["end"]))
                          for b in row.breaks),
             time_off=tuple(TimeOff(o.start_at, o.end_at, o.reason) for o in offs),
+            translations=_texts(row.translations),
         )
 
     # -- categories

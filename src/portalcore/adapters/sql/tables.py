@@ -60,6 +60,7 @@ class ProviderRow(SQLModel, table=True):
     active: bool = True
     hours: list[dict[str, Any]] = _json([])
     breaks: list[dict[str, Any]] = _json([])
+    translations: dict[str, Any] = _json({})
 
 
 class TimeOffRow(SQLModel, table=True):

@@ -98,7 +98,8 @@ def parse_provider(raw: Mapping[str, Any], index: int) -> Provider:
     except ValueError as error:
         raise InvalidInput(f"{where}: {error}") from None
     return Provider(slug=_get(raw, "slug", where), name=_get(raw, "name", where), title=raw.get("title", ""),
-                    email=raw.get("email", ""), hours=hours, breaks=breaks)
+                    email=raw.get("email", ""), hours=hours, breaks=breaks,
+                    translations=read_translations(raw, "provider", where))
 
 
 def parse_service(raw: Mapping[str, Any], index: int, currency: str) -> Service:

@@ -1,4 +1,4 @@
-"""clinic content in other languages: translations of categories, services and forms
+"""clinic content in other languages: translations of categories, services, forms and provider titles
 
 Revision ID: 0005
 Revises: 0004
@@ -15,7 +15,7 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-TABLES = ('service_category', 'service', 'form_template')
+TABLES = ('service_category', 'service', 'form_template', 'provider')
 
 
 def upgrade() -> None:
