@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from portalcore.bootstrap import Portal
 from tests.fakes.memory import RecordingSender
 from tests.frontends.test_web_booking import NINA, TIMES, hold_time
+from tests.frontends.test_web_records import signed_in
 from tests.frontends.web_forms import form, text_of
 
 
@@ -166,3 +167,12 @@ def test_the_spanish_provider_page_gives_the_providers_titles_in_spanish(client:
 
     assert "Jessica Lin NP-C, enfermera especialista en medicina estética" in spanish
     assert "Aesthetic Nurse Practitioner" not in spanish
+
+
+def test_the_spanish_visits_page_names_the_treatments_in_spanish(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender) -> None:
+    signed_in(client, demo_portal, mailer)
+
+    shown = text_of(client.get("/portal/visits?lang=es").text)
+
+    assert "Facial con dermaplaning" in shown and "Dermaplaning Facial" not in shown
