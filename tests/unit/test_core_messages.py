@@ -20,9 +20,10 @@ from portalcore.domain.errors import PortalError
 
 CORE = Path(portalcore.__file__).parent
 # Read by staff at the CLI and the front desk, in English: the clinic file, `portal settings`, the patient
-# directory, start-up and settings, and the adapters' messages for operators.
+# directory, start-up and settings, and the adapters' messages for operators, except those a patient meets.
 STAFF_ONLY = ("services/clinic/setup.py", "services/clinic/settings.py", "services/patients/", "adapters/",
               "bootstrap.py", "settings.py")
+PATIENT_FACING = ("adapters/payments/", "adapters/webauthn_passkeys.py", "adapters/sql/access_repository.py")
 # Errors whose first argument is not a message: the message is chosen inside the class, or is written for
 # operators (configuration errors are logged, and the pages say only that booking is unavailable).
 NOT_A_MESSAGE = {"TooManyAttempts", "ConfigurationError"}
@@ -35,7 +36,7 @@ SENTENCE = re.compile(r"[A-Z].* .*[.?!]")
 def core_files() -> Iterator[tuple[str, Path]]:
     for path in sorted(CORE.rglob("*.py")):
         where = path.relative_to(CORE).as_posix()
-        if not where.startswith(STAFF_ONLY):
+        if not where.startswith(STAFF_ONLY) or where.startswith(PATIENT_FACING):
             yield where, path
 
 
@@ -67,6 +68,10 @@ def strings(node: ast.expr, module: object) -> Iterator[str | ast.expr]:
     elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
             and isinstance(getattr(module, node.value.id, None), dict):
         yield from getattr(module, node.value.id).values()
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and isinstance(node.func.value, ast.Name) and isinstance(getattr(module, node.func.value.id, None), dict):
+        yield from getattr(module, node.func.value.id).values()  # a table of sentences, and its default
+        yield from (text for arg in node.args[1:] for text in strings(arg, module))
     else:
         yield node
 
