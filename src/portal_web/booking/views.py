@@ -18,7 +18,7 @@ from portal_web.rendering import Page
 from portalcore.bootstrap import Portal
 from portalcore.domain.availability import Slot
 from portalcore.domain.booking import Cart
-from portalcore.domain.catalog import Service
+from portalcore.domain.catalog import Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, ProviderChoice
 from portalcore.domain.errors import InvalidInput
 from portalcore.services.booking.availability import ANY, TimeTaken
