@@ -1,7 +1,10 @@
 """Sentences the core services raise that the pages translate when they show them (with the ``t`` filter).
 
-The services speak English; listing their fixed messages here puts them in the message catalogs. A message that
-is not listed, or that carries a value (a name, a count), is shown as the service wrote it.
+The services speak English. A new message is written in the core as a message id with its values apart,
+``InvalidInput("Please wait %(count)s second.", plural="Please wait %(count)s seconds.", count=wait)``, and its
+Spanish goes at the end of ``messages.po``; ``tests/unit/test_core_messages.py`` finds every such message in
+the core's sources and fails on one without a translation (or written as an f-string). Listing a fixed
+sentence here as well, as was done before errors carried their message ids, does no harm.
 """
 
 from __future__ import annotations

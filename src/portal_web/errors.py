@@ -7,6 +7,7 @@ HTML page. Server-side failures never show their message or a traceback: they ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +17,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 
-from portal_web.i18n import N_, choose
+from portal_web.i18n import DEFAULT, N_, choose, error_text, gettext
 from portal_web.rendering import language_links
 from portal_web.schemas import FieldError, Problem, SlotRef
 from portal_web.sessions import SignInRequired
@@ -72,6 +73,9 @@ UNEXPECTED = N_("Something went wrong on our side. Please try again in a moment,
 UNAVAILABLE = N_("Online booking is not available right now. Please try again later, or call the clinic.")
 NO_SUCH_PAGE = N_("There is nothing at this address. It may have moved, or the link may be mistyped.")
 INVALID_REQUEST = N_("Some parts of the request are not valid.")
+FIELD_MISSING = N_("“%(field)s” is missing.")
+FIELD_INVALID = N_("“%(field)s” does not have a valid value.")
+VALUE_INVALID = N_("A value is not valid.")
 
 
 class ClinicNotSetUp(ConfigurationError):
@@ -96,48 +100,57 @@ class Failure:
         return HTTPStatus(self.status).phrase
 
 
-def describe(error: Exception) -> Failure:
-    """Turns any exception into a status, a stable code and a sentence that is safe to show."""
+def describe(error: Exception, lang: str = DEFAULT, field_names: Mapping[str, str] | None = None) -> Failure:
+    """Turns any exception into a status, a stable code and a sentence that is safe to show, in ``lang``.
+    ``field_names`` gives the names fields have in the request (``from``) by the handler's own (``first_day``)."""
     if isinstance(error, PortalError):
-        return _describe_portal_error(error)
+        return _describe_portal_error(error, lang)
     if isinstance(error, HTTPException):
-        return _describe_http_exception(error)
+        return _describe_http_exception(error, lang, field_names or {})
     logger.error("unexpected error while serving a request", exc_info=error)
-    return Failure(500, "internal_error", UNEXPECTED)
+    return Failure(500, "internal_error", gettext(lang, UNEXPECTED))
 
 
-def _describe_portal_error(error: PortalError) -> Failure:
+def _describe_portal_error(error: PortalError, lang: str) -> Failure:
     status = next((STATUS_BY_ERROR[c] for c in type(error).__mro__ if c in STATUS_BY_ERROR), 400)
     if isinstance(error, ConfigurationError) and not isinstance(error, ClinicNotSetUp):
         # Configuration messages are written for operators and may name hosts or keys.
         logger.error("configuration error while serving a request: %s", error)
-        return Failure(status, error.code, UNAVAILABLE)
+        return Failure(status, error.code, gettext(lang, UNAVAILABLE))
     alternatives = error.alternatives if isinstance(error, TimeTaken) else ()
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyAttempts) else {}
-    return Failure(status, error.code, str(error), alternatives=alternatives, headers=headers)
+    return Failure(status, error.code, error_text(error, lang), alternatives=alternatives, headers=headers)
 
 
-def _describe_http_exception(error: HTTPException) -> Failure:
+def _describe_http_exception(error: HTTPException, lang: str, field_names: Mapping[str, str]) -> Failure:
     headers = {str(k): str(v) for k, v in (error.headers or {}).items()}
     if error.status_code >= 500:
         logger.error("server error while serving a request", exc_info=error)
-        return Failure(error.status_code, "internal_error", UNEXPECTED, headers=headers)
+        return Failure(error.status_code, "internal_error", gettext(lang, UNEXPECTED), headers=headers)
     if isinstance(error, ValidationException):
         extra = error.extra if isinstance(error.extra, list) else []
-        fields = tuple(_field_error(item) for item in extra if isinstance(item, dict))
-        return Failure(error.status_code, "invalid_request", INVALID_REQUEST, fields, headers)
+        fields = tuple(_field_error(item, lang, field_names) for item in extra if isinstance(item, dict))
+        return Failure(error.status_code, "invalid_request", gettext(lang, INVALID_REQUEST), fields, headers)
     if isinstance(error, NotFoundException):
-        return Failure(404, "not_found", NO_SUCH_PAGE, headers=headers)
+        return Failure(404, "not_found", gettext(lang, NO_SUCH_PAGE), headers=headers)
     if isinstance(error, PermissionDeniedException) and error.detail == "CSRF token verification failed":
-        return Failure(403, "csrf_failed", CSRF_FAILED, headers=headers)
+        return Failure(403, "csrf_failed", gettext(lang, CSRF_FAILED), headers=headers)
     code = getattr(error, "code", None) or HTTPStatus(error.status_code).name.lower()
-    return Failure(error.status_code, code, error.detail or HTTPStatus(error.status_code).phrase, headers=headers)
+    detail = error.detail or HTTPStatus(error.status_code).phrase
+    return Failure(error.status_code, code, gettext(lang, detail), headers=headers)
 
 
-def _field_error(item: dict[str, Any]) -> FieldError:
+def _field_error(item: dict[str, Any], lang: str, field_names: Mapping[str, str]) -> FieldError:
+    """One field the framework refused, as a sentence naming the field (its own messages are English only)."""
     key, source = item.get("key"), item.get("source")
-    return FieldError(message=str(item.get("message", "is not valid")),
-                      key=None if key is None else str(key), source=None if source is None else str(source))
+    key = field_names.get(str(key), key) if key is not None else None
+    if key is None:
+        message = gettext(lang, VALUE_INVALID)
+    else:
+        missing = str(item.get("message", "")).lower().startswith("missing")
+        message = gettext(lang, FIELD_MISSING if missing else FIELD_INVALID, field=key)
+    return FieldError(message=message, key=None if key is None else str(key),
+                      source=None if source is None else str(source))
 
 
 def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -145,10 +158,10 @@ def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[
     sign-in page for a page that needs a session."""
     if isinstance(error, SignInRequired):
         return Redirect(error.location, status_code=303)
-    failure = describe(error)
+    lang = choose(request.query_params, request.cookies, request.headers.get("accept-language", ""))
+    failure = describe(error, lang, _field_names(request) if isinstance(error, ValidationException) else None)
     if request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/"):
         return Response(problem(failure), status_code=failure.status, media_type=PROBLEM_JSON, headers=failure.headers)
-    lang = choose(request.query_params, request.cookies, request.headers.get("accept-language", ""))
     heading = (NOT_SET_UP_HEADING if isinstance(error, ClinicNotSetUp) else NOT_ALLOWED_HEADING
                if isinstance(error, NotAllowed) else PORTAL_CLOSED_HEADING if isinstance(error, PortalClosed)
                else HEADINGS.get(failure.status, failure.title))
@@ -156,6 +169,16 @@ def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[
                "language_links": language_links(request, lang)}
     return Template("error.html", context=context, status_code=failure.status, media_type=MediaType.HTML,
                     headers=failure.headers)
+
+
+def _field_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The names the handler's parameters have in the request (``first_day`` is asked for as ``from``)."""
+    names = {}
+    for key, field in request.route_handler.parsed_fn_signature.parameters.items():
+        alias = getattr(field.kwarg_definition, "query", None) or getattr(field.kwarg_definition, "name", None)
+        if isinstance(alias, str):
+            names[key] = alias
+    return names
 
 
 def problem(failure: Failure) -> Problem:

@@ -27,7 +27,9 @@ from jinja2.runtime import Context
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
+from portalcore.domain.errors import PortalError
 from portalcore.domain.money import Money
+from portalcore.domain.translations import Translated, in_language
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
@@ -72,6 +74,15 @@ def gettext(lang: str, message: str, **variables: Any) -> str:
     """``message`` in ``lang``, with ``%(name)s`` placeholders filled in."""
     text = translations(lang).gettext(message)
     return text % variables if variables else text
+
+
+def error_text(error: PortalError, lang: str) -> str:
+    """What a core error says in ``lang``: its message id (or plural, by its count) from the catalogue, with
+    the error's values filled in; a message missing from the catalogue is shown in English."""
+    catalog = translations(lang)
+    if error.plural is None or error.count is None:
+        return error.fill(catalog.gettext(error.message))
+    return error.fill(catalog.ngettext(error.message, error.plural, error.count))
 
 
 def supported(lang: str | None) -> str | None:
@@ -165,6 +176,17 @@ def template_ngettext(context: Context, singular: str, plural: str, count: int) 
 
 
 @pass_context
-def translate(context: Context, message: str) -> str:
-    """The ``t`` filter: a message chosen at run time (marked with ``N_``), translated without formatting."""
-    return translations(context.get("lang", DEFAULT)).gettext(message)
+def translate(context: Context, message: str | PortalError) -> str:
+    """The ``t`` filter: a message chosen at run time (marked with ``N_``), translated without formatting, or
+    an error the core raised, translated with its values."""
+    lang = context.get("lang", DEFAULT)
+    if isinstance(message, PortalError):
+        return error_text(message, lang)
+    return translations(lang).gettext(message)
+
+
+@pass_context
+def translated_field(context: Context, item: Translated, field: str) -> str:
+    """The ``tr`` filter: a text of the clinic's (``service|tr("name")``) in the page's language when the clinic
+    file gives it, else as the clinic wrote it."""
+    return in_language(item, field, context.get("lang", DEFAULT))

@@ -8,7 +8,7 @@ import phonenumbers
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from portal_web.i18n import money, template_gettext, template_ngettext, translate
+from portal_web.i18n import money, template_gettext, template_ngettext, translate, translated_field
 
 WEB_DIR = Path(__file__).parent
 
@@ -40,7 +40,7 @@ def environment() -> Environment:
     # added to the environment by the i18n extension above, so type checkers cannot see it
     install = getattr(env, "install_gettext_callables")
     install(template_gettext, template_ngettext, newstyle=True)
-    env.filters.update(money=money, duration=duration, phone=phone, t=translate)
+    env.filters.update(money=money, duration=duration, phone=phone, t=translate, tr=translated_field)
     return env
 
 

@@ -168,7 +168,8 @@ def test_sms_template_is_one_short_line_without_subject_or_html(renderer, name, 
     for key, value in CONTEXTS[name].items():
         if key.endswith("link"):
             assert value in text
-    assert text.isascii()
+    # English stays in GSM-7; Spanish is spelled properly (issue 12: "su código"), accents cost SMS length
+    assert text.isascii() or language == "es"
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

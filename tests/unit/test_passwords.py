@@ -29,7 +29,8 @@ def never_breached(_password: str) -> bool:
 
 
 def problems(password: str, *, policy: PasswordPolicy = POLICY, context: tuple[str, ...] = NINA) -> list[str]:
-    return password_problems(password, policy=policy, context=context, breached=BUNDLED.is_breached)
+    return [str(problem) for problem in password_problems(password, policy=policy, context=context,
+                                                          breached=BUNDLED.is_breached)]
 
 
 def test_nfkc_makes_full_width_letters_equal_to_ascii() -> None:

@@ -33,15 +33,15 @@ EMAIL_CHANGED_TEXT = N_("From now on, sign in with your new email address.")
 LINK_PROBLEM = N_("This link does not work any more")
 
 
-def message(heading: str, text: str, *, status: int = 200, sign_in: bool = False, forgot: bool = False,
-            switch_path: str = "/") -> Page:
+def message(heading: str, text: str | PortalError, *, status: int = 200, sign_in: bool = False,
+            forgot: bool = False, switch_path: str = "/") -> Page:
     """A page that only tells something, with the way on."""
     return Page("message.html", {"heading": heading, "text": text, "sign_in": sign_in, "forgot": forgot},
                 status=status, switch_path=switch_path)
 
 
 def link_gone(error: PortalError) -> Page:
-    return message(LINK_PROBLEM, str(error), status=400, forgot=True)
+    return message(LINK_PROBLEM, error, status=400, forgot=True)
 
 
 def _status(error: PortalError | None) -> int:
@@ -60,7 +60,7 @@ class Accounts:
             invited = self.portal.invitations.invitation(token)
         except PortalError as gone:
             return link_gone(gone)
-        context = {"first_name": invited.first_name, "email": invited.email, "error": str(error) if error else None,
+        context = {"first_name": invited.first_name, "email": invited.email, "error": error,
                    "action": f"/access/invite/{token}", "min_length": self.portal.credentials.min_password_length()}
         return Page("set_password.html", context, status=_status(error), switch_path=f"/access/invite/{token}")
 
@@ -73,7 +73,7 @@ class Accounts:
 
     # -- sign-up
     def signup_form(self, form: SignUpForm | None = None, error: PortalError | None = None) -> Page:
-        context = {"form": form or SignUpForm(), "error": str(error) if error else None,
+        context = {"form": form or SignUpForm(), "error": error,
                    "captcha": widget(self.portal), "min_length": self.portal.credentials.min_password_length()}
         return Page("signup.html", context, status=_status(error), switch_path="/signup")
 
@@ -102,7 +102,7 @@ class Accounts:
 
     # -- forgotten password
     def forgot_form(self, form: EmailForm | None = None, error: PortalError | None = None) -> Page:
-        context = {"email": (form or EmailForm()).email, "error": str(error) if error else None,
+        context = {"email": (form or EmailForm()).email, "error": error,
                    "captcha": widget(self.portal)}
         return Page("forgot_password.html", context, status=_status(error), switch_path="/password/forgot")
 
@@ -116,7 +116,7 @@ class Accounts:
     def reset_form(self, token: str, error: PortalError | None = None) -> Page:
         if not self.portal.credentials.reset_link_valid(token):
             return link_gone(error or InvalidInput(LINK_GONE))
-        context = {"first_name": "", "email": "", "error": str(error) if error else None,
+        context = {"first_name": "", "email": "", "error": error,
                    "action": f"/password/reset/{token}", "min_length": self.portal.credentials.min_password_length()}
         return Page("set_password.html", context, status=_status(error), switch_path=f"/password/reset/{token}")
 
@@ -132,7 +132,7 @@ class Accounts:
                     error: PortalError | None = None) -> Page:
         end_others = form is None or bool(form.end_other_sessions)
         context = {"first_name": visitor.first_name, "end_others": end_others, "notice": notice,
-                   "error": str(error) if error else None,
+                   "error": error,
                    "min_length": self.portal.credentials.min_password_length()}
         return Page("change_password.html", context, status=_status(error), switch_path="/settings/password")
 

@@ -67,7 +67,7 @@ class Security:
     def overview(self, notice_key: str | None = None, error: PortalError | None = None) -> Page:
         factors = self.portal.factors.factors(self.visitor.session)
         context = {"factors": factors, "notice": NOTICES.get(notice_key or ""),
-                   "error": str(error) if error else None, "first_name": self.visitor.first_name}
+                   "error": error, "first_name": self.visitor.first_name}
         return Page("security.html", context, status=describe(error).status if error else 200,
                     switch_path=SECURITY)
 
@@ -128,7 +128,7 @@ class Security:
 
     def _totp_setup(self, secret: str, uri: str, error: PortalError | None = None) -> Page:
         context = {"secret": secret, "grouped": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-                   "uri": uri, "qr": qr_code(uri), "error": str(error) if error else None}
+                   "uri": uri, "qr": qr_code(uri), "error": error}
         return Page("totp_setup.html", context, status=describe(error).status if error else 200,
                     switch_path=SECURITY)
 

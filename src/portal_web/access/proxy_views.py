@@ -76,7 +76,7 @@ def _status(error: PortalError | None) -> int:
 
 
 def not_yours(error: PortalError) -> Page:
-    return Page("message.html", {"heading": NOT_YOURS, "text": str(error), "sign_in": False, "forgot": False},
+    return Page("message.html", {"heading": NOT_YOURS, "text": error, "sign_in": False, "forgot": False},
                 status=403, switch_path=HOME)
 
 
@@ -90,7 +90,7 @@ class AccountSettings:
     def choices(self, visitor: Visitor, error: NotAllowed | None = None) -> Page:
         people = self.portal.proxies.represented(visitor.session.account_id)
         context = {"people": people, "current": visitor.session.acting_for, "scopes": SCOPES,
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("switch.html", context, status=403 if error else 200, switch_path="/portal/switch")
 
     def switch(self, visitor: Visitor, form: SwitchForm) -> Page | Redirect:
@@ -110,7 +110,7 @@ class AccountSettings:
             return not_yours(refused)
         context = {"holders": [self._row(h) for h in holders], "pending": [self._row(p) for p in pending],
                    "form": form or GrantForm(), "scopes": SCOPES,
-                   "notice": NOTICES.get(notice_key or ""), "error": str(error) if error else None}
+                   "notice": NOTICES.get(notice_key or ""), "error": error}
         return Page("proxies.html", context, status=_status(error), switch_path="/settings/proxies")
 
     def grant(self, visitor: Visitor, form: GrantForm) -> Page | Redirect:
@@ -168,7 +168,7 @@ class AccountSettings:
     def email_form(self, visitor: Visitor, form: EmailChangeForm | None = None,
                    error: PortalError | None = None) -> Page:
         context = {"current_email": visitor.account.account.email, "form": form or EmailChangeForm(),
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("change_email.html", context, status=_status(error), switch_path="/settings/email")
 
     def change_email(self, visitor: Visitor, form: EmailChangeForm) -> Page | Redirect:

@@ -144,7 +144,7 @@ class SignIn:
         failure = describe(error) if error else None
         # a wrong password is a 400 like any refused form; throttling answers 429 with Retry-After
         status = (400 if isinstance(error, InvalidInput) else failure.status) if failure else 200
-        context = {"email": form.email, "next": safe_next(form.next), "error": str(error) if error else None,
+        context = {"email": form.email, "next": safe_next(form.next), "error": error,
                    "notice": notice, "captcha": widget(self.portal), "identifier": identifier}
         return Page("login.html", context, status=status, switch_path="/login",
                     headers=failure.headers if failure else {})
@@ -153,7 +153,7 @@ class SignIn:
               notice: str | None = None) -> Page:
         failure = describe(error) if error else None
         status = (400 if isinstance(error, InvalidInput) else failure.status) if failure else 200
-        context = {"method": method, "next": safe_next(form.next), "error": str(error) if error else None,
+        context = {"method": method, "next": safe_next(form.next), "error": error,
                    "notice": notice}
         return Page("login_code.html", context, status=status, switch_path="/login/code",
                     headers=failure.headers if failure else {})

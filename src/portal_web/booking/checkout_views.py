@@ -147,19 +147,19 @@ class Checkout:
         try:
             state = self.steps.state(self.token, self.visitor)
         except PortalError as error:
-            return self._closed(refusal_of("", error))
+            return self._closed(refusal_of("", error, lang=self.lang))
         if state.booked:
             return Redirect(f"/bookings/{state.booked}", status_code=303)
         if state.hold is None:  # ran out, or taken meanwhile (then the refusal says so)
             lost = self.refusal if self.refusal and self.refusal.code == "slot_taken" else None
-            return self._closed(lost or refusal_of("", InvalidInput(RAN_OUT)), state.draft)
+            return self._closed(lost or refusal_of("", InvalidInput(RAN_OUT), lang=self.lang), state.draft)
         return show(state)
 
     def _go(self, step: str) -> Redirect:
         return Redirect(f"{self.path}{step}", status_code=303)
 
     def _refuse(self, step: str, error: PortalError, typed: dict[str, str] | None = None) -> Redirect:
-        cookie = refusal_cookie(self.portal.settings.secret_key, self.path, refusal_of(step, error, typed),
+        cookie = refusal_cookie(self.portal.settings.secret_key, self.path, refusal_of(step, error, typed, self.lang),
                                 secure=is_secure(self.portal.settings.base_url))
         return Redirect(f"{self.path}{step}", status_code=303, cookies=[cookie])
 

@@ -11,6 +11,7 @@ from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.money import Money
 from portalcore.domain.outbox import Attachment
+from portalcore.domain.translations import in_language
 from portalcore.services.booking.calendar import visit_ics
 
 
@@ -32,7 +33,7 @@ def calendar_file(portal: Portal, clinic: Clinic, reference: str, lang: str = "e
     """The visit as an .ics file, made by the core's calendar service. Raises ``NotFound``."""
     visit = portal.checkout.booking(reference)
     summary = _summary(portal, clinic, lang, visit)
-    names = ", ".join(service.name for service in summary.services)
+    names = ", ".join(in_language(service, "name", lang) for service in summary.services)
     where = ", ".join(part for part in (summary.location_name, summary.location_address) if part)
     link = f"{portal.settings.base_url}/bookings/{reference}"
     return visit_ics(reference=reference, start_at=visit.start_at, end_at=visit.end_at, now=portal.clock.now(),

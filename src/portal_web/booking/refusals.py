@@ -35,8 +35,10 @@ class Refusal:
     typed: dict[str, str] = attrs.field(factory=dict)
 
 
-def refusal_of(step: str, error: PortalError, typed: Mapping[str, str] | None = None) -> Refusal:
-    failure = describe(error)
+def refusal_of(step: str, error: PortalError, typed: Mapping[str, str] | None = None,
+               lang: str = "en") -> Refusal:
+    """Why ``step`` was refused, in the page's language (the cookie carries the sentence as it will be shown)."""
+    failure = describe(error, lang)
     return Refusal(step, failure.detail, failure.code, failure.status, dict(typed or {}))
 
 

@@ -18,7 +18,7 @@ from portal_web.rendering import Page
 from portalcore.bootstrap import Portal
 from portalcore.domain.availability import Slot
 from portalcore.domain.booking import Cart
-from portalcore.domain.catalog import Service
+from portalcore.domain.catalog import Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, ProviderChoice
 from portalcore.domain.clock import as_utc, plausible_day
 from portalcore.domain.errors import InvalidInput
@@ -88,7 +88,7 @@ def cart_lines(cart: Cart, services: Iterable[Service]) -> list[CartLine]:
             for i, service in enumerate(services)]
 
 
-def addable(portal: Portal, cart: Cart) -> list[tuple[str, list[tuple[Service, str]]]]:
+def addable(portal: Portal, cart: Cart) -> list[tuple[ServiceCategory, list[tuple[Service, str]]]]:
     """Per category, the services one provider can still do together with the cart (and their add links)."""
     found = []
     for listing in portal.catalog.online_catalog():
@@ -104,7 +104,7 @@ def addable(portal: Portal, cart: Cart) -> list[tuple[str, list[tuple[Service, s
             if plan.providers:
                 offers.append((service, cart_href(bigger.services)))
         if offers:
-            found.append((listing.category.name, offers))
+            found.append((listing.category, offers))
     return found
 
 
@@ -118,7 +118,7 @@ def cart_page(portal: Portal, cart: Cart) -> Page:
         plan = portal.booking.plan(cart.services)
     except InvalidInput as error:
         services = [portal.catalog.service(slug) for slug in cart.services]
-        return Page("cart.html", {**context, "lines": cart_lines(cart, services), "error": str(error)},
+        return Page("cart.html", {**context, "lines": cart_lines(cart, services), "error": error},
                     status=describe(error).status)
     return Page("cart.html", {**context, "plan": plan, "lines": cart_lines(cart, plan.services),
                               "addable": addable(portal, cart)})

@@ -63,7 +63,7 @@ CORE_WORDS = (
 def visits_page(portal: Portal, visitor: Visitor, lang: str, ip: str) -> Page:
     """The upcoming and past visits of the patient the visitor acts for (403 outside a proxy's grant)."""
     try:
-        visits = portal.reads.visits(visitor.session, ip=ip)
+        visits = portal.reads.visits(visitor.session, ip=ip, language=lang)
     except PortalError as error:
         return refused(error, "/portal/visits")
     zone = ZoneInfo(visits.time_zone)
@@ -91,7 +91,7 @@ def refused(error: PortalError, switch_path: str) -> Page:
     """The reason as a page: 403 for a proxy outside their grant, the usual status for anything else."""
     status = 403 if isinstance(error, NotAllowed) else describe(error).status
     return Page("message.html", {"heading": NOT_YOURS if status == 403 else N_("Please check your request"),
-                                 "text": str(error), "sign_in": False, "forgot": False},
+                                 "text": error, "sign_in": False, "forgot": False},
                 status=status, switch_path=switch_path)
 
 

@@ -19,6 +19,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.translations import in_language
 
 CONFIRMED = N_("Thank you, your visit is confirmed")
 CONFIRMED_TEXT = N_("We look forward to seeing you.")
@@ -31,14 +32,14 @@ def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -
     try:
         linked = portal.linked_visits.show(token, ip=ip)
     except InvalidInput as error:
-        return message(LINK_TROUBLE, str(error), status=400)
+        return message(LINK_TROUBLE, error, status=400)
     visit = linked.visit
     return Page("visit.html", {
         "summary": visit_summary(portal, clinic, lang, services=visit.services, provider=visit.provider,
                                  location=visit.location, start_at=visit.start_at, end_at=visit.end_at),
         "status": visit.status.value, "confirmed": linked.confirmed, "may_cancel": linked.may_cancel,
         "fee": linked.cancellation_fee, "price": Money(visit.price_cents, clinic.currency),
-        "policy": clinic.settings.cancellation.text, "token": token})
+        "policy": in_language(clinic.settings.cancellation, "text", lang), "token": token})
 
 
 def act(change: Callable[[], object], heading: str, text: str) -> Page:
@@ -46,7 +47,7 @@ def act(change: Callable[[], object], heading: str, text: str) -> Page:
     try:
         change()
     except InvalidInput as error:
-        return message(LINK_TROUBLE, str(error), status=400)
+        return message(LINK_TROUBLE, error, status=400)
     return message(heading, text)
 
 

@@ -49,7 +49,7 @@ def offer_page(portal: Portal, clinic: Clinic, lang: str, token: str, form: Offe
         "summary": summary, "price": plan.price, "token": token, "open": offer.open(portal.clock.now()),
         "quote": terms.quote, "saved_cards": terms.cards, "saved_card": form.saved_card,
         "simulated": portal.payments.simulated, "cards": SIMULATED_CARDS, "payment_method": form.payment_method,
-        "accepted": bool(form.accept_policy), "error": str(error) if error else None},
+        "accepted": bool(form.accept_policy), "error": error},
         status=describe(error).status if error else 200, switch_path=f"/waitlist/offer/{token}")
 
 
@@ -73,7 +73,7 @@ class WaitlistPages(Controller):
             confirmation = portal.waitlist.accept(token, data.saved_card or data.payment_method,
                                                   accepted_policy=bool(data.accept_policy))
         except OfferGone as error:
-            return render(request, clinic, lang, message(OFFER_GONE, str(error), status=409))
+            return render(request, clinic, lang, message(OFFER_GONE, error, status=409))
         except PortalError as error:
             return render(request, clinic, lang, offer_page(portal, clinic, lang, token, data, error))
         return booked(portal, confirmation)

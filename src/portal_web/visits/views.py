@@ -80,7 +80,7 @@ class VisitChanges:
                    "days": days_of(options.slots, self.zone, self.lang, Names(self.portal)),
                    "previous_href": f"{path}?from={earlier.isoformat()}" if first > today else None,
                    "next_href": f"{path}?from={(first + timedelta(days=WEEK)).isoformat()}",
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("visit_reschedule.html", context, status=_status(error), switch_path=path)
 
     def reschedule(self, visitor: Visitor, visit_id: int, form: RescheduleForm) -> Page:
@@ -99,11 +99,11 @@ class VisitChanges:
         """The visit, what cancelling it now costs under the clinic's policy, and the button (or why not)."""
         path = f"/portal/visits/{visit_id}/cancel"
         try:
-            managed = self.portal.portal_visits.visit(visitor.session, visit_id, ip=self.ip)
+            managed = self.portal.portal_visits.visit(visitor.session, visit_id, ip=self.ip, language=self.lang)
         except PortalError as failure:
             return refused(failure, "/portal/visits")
         context = {**self._visit(managed), "action": path, "fee": managed.fee, "policy": managed.policy,
-                   "error": str(error) if error else None}
+                   "error": error}
         return Page("visit_cancel.html", context, status=_status(error), switch_path=path)
 
     def cancel(self, visitor: Visitor, visit_id: int) -> Page:

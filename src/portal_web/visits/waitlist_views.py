@@ -60,7 +60,7 @@ class PortalWaitlist:
     def page(self, visitor: Visitor, notice: str | None = None, form: JoinForm | None = None,
              error: PortalError | None = None) -> Page:
         try:
-            waitlist = self.portal.portal_waitlist.entries(visitor.session, ip=self.ip)
+            waitlist = self.portal.portal_waitlist.entries(visitor.session, ip=self.ip, language=self.lang)
         except PortalError as failure:
             return refused(failure, PATH)
         today = clinic_today(self.portal, self.clinic)
@@ -72,7 +72,7 @@ class PortalWaitlist:
                     "first": day_label(e.first_day, self.lang), "last": day_label(e.last_day, self.lang)}
                    for e in waitlist.entries]
         context = {"patient_name": waitlist.patient_name, "as_proxy": waitlist.as_proxy, "entries": entries,
-                   "notice": NOTICES.get(notice or ""), "error": str(error) if error else None,
+                   "notice": NOTICES.get(notice or ""), "error": error,
                    "catalog": self.portal.catalog.online_catalog(), "providers": self.portal.catalog.providers(),
                    "chosen": set(form.slugs), "form": form, "any": ANY_PROVIDER, "min_day": today.isoformat()}
         return Page("portal_waitlist.html", context, status=describe(error).status if error else 200,

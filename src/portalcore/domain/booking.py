@@ -23,7 +23,7 @@ class Cart:
         if slug in self.services:
             raise InvalidInput("That service is already in your visit.")
         if len(self.services) >= MAX_SERVICES:
-            raise InvalidInput(f"One visit can hold at most {MAX_SERVICES} services.")
+            raise InvalidInput("One visit can hold at most %(count)s services.", count=MAX_SERVICES)
         return Cart((*self.services, slug))
 
     def remove(self, slug: str) -> Cart:
@@ -62,16 +62,17 @@ def plan_cart(services: list[Service]) -> VisitPlan:
         raise InvalidInput("Choose at least one service.")
     offline = [s.name for s in services if not s.online]
     if offline:
-        raise InvalidInput(f"{offline[0]} cannot be booked online; please call the clinic.")
+        raise InvalidInput("%(service)s cannot be booked online; please call the clinic.", service=offline[0])
     common = set(services[0].providers)
     if not common:
-        raise InvalidInput(f"{services[0].name} has no provider who can be booked online.")
+        raise InvalidInput("%(service)s has no provider who can be booked online.", service=services[0].name)
     for service in services[1:]:
         narrowed = common & set(service.providers)
         if not narrowed:
             before = ", ".join(s.name for s in services[: services.index(service)])
-            raise InvalidInput(f"No single provider offers both {before} and {service.name}; all services in one "
-                               f"visit are done by one provider, so please book {service.name} as a separate visit.")
+            raise InvalidInput("No single provider offers both %(before)s and %(service)s; all services in one visit "
+                               "are done by one provider, so please book %(service)s as a separate visit.",
+                               before=before, service=service.name)
         common = narrowed
     currency = services[0].price.currency
     visit = sum(s.duration_minutes for s in services) + sum(s.buffer_minutes for s in services[:-1])

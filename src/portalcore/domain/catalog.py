@@ -1,4 +1,6 @@
-"""What a clinic sells: categories, services and the documents attached to them."""
+"""What a clinic sells: categories, services and the documents attached to them.
+
+Their texts are in the clinic's language, with ``translations`` into others (``TRANSLATED`` names which)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,11 @@ from enum import Enum
 import attrs
 
 from portalcore.domain.money import Money
+
+
+# The fields of each kind of entry a clinic file may translate.
+TRANSLATED = {"category": ("name",), "service": ("name", "description"), "form": ("title", "body"),
+              "provider": ("title",), "cancellation": ("text",)}
 
 
 class FormKind(str, Enum):
@@ -25,6 +32,8 @@ class FormTemplate:
     title: str
     body: str
     id: int | None = None
+    # texts in other languages, by language then field (see domain/translations.py)
+    translations: dict[str, dict[str, str]] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen
@@ -33,6 +42,8 @@ class ServiceCategory:
     name: str
     position: int = 0
     id: int | None = None
+    # texts in other languages, by language then field (see domain/translations.py)
+    translations: dict[str, dict[str, str]] = attrs.field(factory=dict, hash=False)
 
 
 def _positive(_inst: object, attribute: attrs.Attribute, value: int) -> None:
@@ -57,6 +68,8 @@ class Service:
     forms: tuple[str, ...] = ()  # form template slugs
     requires_prior: str = ""  # slug of a service the patient must have had first (e.g. a consultation)
     id: int | None = None
+    # texts in other languages, by language then field (see domain/translations.py)
+    translations: dict[str, dict[str, str]] = attrs.field(factory=dict, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if self.buffer_minutes < 0:

@@ -80,6 +80,7 @@ class CancellationPolicy:
     fee: Money = Money(0)
     text: str = ""
     tiers: tuple[FeeTier, ...] = ()
+    translations: dict[str, dict[str, str]] = attrs.field(factory=dict, hash=False)  # of ``text``, by language
 
     @property
     def charges_fee(self) -> bool:

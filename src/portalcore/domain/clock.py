@@ -58,22 +58,22 @@ def exact_local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
         return first.astimezone(UTC)
     shown = f"{day.isoformat()} {at:%H:%M}"
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == first.replace(tzinfo=None):
-        raise InvalidInput(f"{shown} happens twice in {zone.key} (the clocks go back that night); "
-                           "please choose a time outside that hour.")
-    raise InvalidInput(f"{shown} does not exist in {zone.key} (the clocks skip that hour); please choose another time.")
+        raise InvalidInput("%(time)s happens twice in %(zone)s (the clocks go back that night); "
+                           "please choose a time outside that hour.", time=shown, zone=zone.key)
+    raise InvalidInput("%(time)s does not exist in %(zone)s (the clocks skip that hour); please choose another time.",
+                       time=shown, zone=zone.key)
 
 
-def days_within(first_day: date, last_day: date, earliest: date, latest: date,
-                refusal: str = OUT_OF_REACH) -> tuple[date, date]:
-    """The part of ``first_day``..``last_day`` between ``earliest`` and ``latest``. Raises ``InvalidInput`` with
-    ``refusal`` when none of it is, so a day in the year 9999 (or 0001) never reaches the calendar arithmetic.
+def days_within(first_day: date, last_day: date, earliest: date, latest: date) -> tuple[date, date]:
+    """The part of ``first_day``..``last_day`` between ``earliest`` and ``latest``. Raises ``InvalidInput``
+    (``OUT_OF_REACH``) when none of it is, so a day in the year 9999 (or 0001) never reaches the calendar arithmetic.
     Callers allow a day of slack on each side: a visitor's today may be the clinic's yesterday or tomorrow."""
     if last_day < earliest or first_day > latest:
-        raise InvalidInput(refusal)
+        raise InvalidInput(OUT_OF_REACH)
     return max(first_day, earliest), min(last_day, latest)
 
 
-def instant_within(moment: datetime, earliest: datetime, latest: datetime, refusal: str = OUT_OF_REACH) -> None:
-    """Raises ``InvalidInput`` with ``refusal`` unless ``earliest <= moment <= latest``."""
+def instant_within(moment: datetime, earliest: datetime, latest: datetime) -> None:
+    """Raises ``InvalidInput`` (``OUT_OF_REACH``) unless ``earliest <= moment <= latest``."""
     if not earliest <= moment <= latest:
-        raise InvalidInput(refusal)
+        raise InvalidInput(OUT_OF_REACH)

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 
 class PortalError(Exception):
-    """Base of every error a user may see. ``str(error)`` is one readable sentence."""
+    """Base of every error a user may see. ``str(error)`` is one readable sentence, in English.
+
+    The sentence is written as a message id with ``%(name)s`` placeholders and its values as keywords, never
+    as an f-string, so each frontend can show it in the reader's language from its message catalogue:
+    ``InvalidInput("Please wait %(seconds)s seconds before asking for a new code.", seconds=30)``. A sentence
+    that depends on a number names its plural and the number:
+    ``InvalidInput("%(count)s try left.", plural="%(count)s tries left.", count=left)``.
+    """
 
     code = "portal_error"
+
+    def __init__(self, message: str = "", /, *, plural: str | None = None, count: int | None = None,
+                 **params: object) -> None:
+        self.message, self.plural, self.count = message, plural, count
+        self.params: dict[str, object] = params if count is None else {**params, "count": count}
+        super().__init__(self.fill(message if plural is None or count == 1 else plural))
+
+    def fill(self, template: str) -> str:
+        """``template`` (the message or its translation) with the error's values in its placeholders."""
+        return template % self.params if self.params else template
 
 
 class InvalidInput(PortalError):

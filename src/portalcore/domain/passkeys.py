@@ -47,5 +47,5 @@ def passkey_name(text: str) -> str:
     visible = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
     cleaned = " ".join(visible.split())
     if len(cleaned) > NAME_MAX:
-        raise InvalidInput(f"Please give the passkey a name of at most {NAME_MAX} characters.")
+        raise InvalidInput("Please give the passkey a name of at most %(limit)s characters.", limit=NAME_MAX)
     return cleaned or DEFAULT_NAME

@@ -129,8 +129,9 @@ def _built_from_context(password: str, context: Iterable[str]) -> bool:
 
 def password_problems(
     password: str, *, policy: PasswordPolicy, context: Iterable[str], breached: Callable[[str], bool],
-) -> list[str]:
-    """Every reason to refuse ``password``, as sentences a patient can act on; empty when it is acceptable.
+) -> list[InvalidInput]:
+    """Every reason to refuse ``password``, as errors whose sentences a patient can act on; empty when it is
+    acceptable.
 
     Checked in this order: too short, too long (both in code points of the NFKC form), on the list of common
     or leaked passwords (``breached`` receives the NFKC form), built from ``context`` words (see
@@ -138,17 +139,17 @@ def password_problems(
     composition rules.
     """
     normalized = normalize_password(password)
-    problems: list[str] = []
+    problems: list[InvalidInput] = []
     if len(normalized) < policy.min_length:
-        problems.append(f"Use at least {policy.min_length} characters.")
+        problems.append(InvalidInput("Use at least %(count)s characters.", count=policy.min_length))
     elif len(normalized) > policy.max_length:
-        problems.append(f"Use at most {policy.max_length} characters.")
+        problems.append(InvalidInput("Use at most %(count)s characters.", count=policy.max_length))
     if normalized and breached(normalized):
-        problems.append(BREACHED)
+        problems.append(InvalidInput(BREACHED))
     if _built_from_context(normalized, context):
-        problems.append(FROM_CONTEXT)
+        problems.append(InvalidInput(FROM_CONTEXT))
     if len(set(normalized.casefold())) == 1:
-        problems.append(REPEATED)
+        problems.append(InvalidInput(REPEATED))
     return problems
 
 
@@ -158,4 +159,4 @@ def check_password(
     """Raises ``InvalidInput`` with the first of ``password_problems`` (same arguments) when there is one."""
     problems = password_problems(password, policy=policy, context=context, breached=breached)
     if problems:
-        raise InvalidInput(problems[0])
+        raise problems[0]

@@ -68,10 +68,9 @@ def clean_name(text: str) -> str:
     return name if any(unicodedata.category(char).startswith("L") for char in name) else ""
 
 
-def check_names(first_name: str, last_name: str, missing: str = GIVE_NAMES) -> tuple[str, str]:
-    """Both names cleaned (``clean_name``); raises ``InvalidInput`` with ``missing`` when either has nothing
-    readable left."""
+def check_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """Both names cleaned (``clean_name``); raises ``InvalidInput`` when either has nothing readable left."""
     first, last = clean_name(first_name), clean_name(last_name)
     if not first or not last:
-        raise InvalidInput(missing)
+        raise InvalidInput(GIVE_NAMES)
     return first, last

@@ -41,6 +41,20 @@ def cancellation_fee(policy: CancellationPolicy, price: Money, start_at: datetim
 CALL_TO_CANCEL = "Please call the clinic to cancel this visit."
 CALL_TO_MOVE = "Please call the clinic to move this visit."
 TOO_CLOSE_TO_MOVE = "This visit is too close to move online. Please call the clinic."
+# Whole sentences, one per case, so that each can be translated.
+NOT_BOOKED = {
+    (AppointmentStatus.CANCELLED, "moved"): "This visit is cancelled, so it cannot be moved.",
+    (AppointmentStatus.CANCELLED, "cancelled"): "This visit is cancelled, so it cannot be cancelled.",
+    (AppointmentStatus.COMPLETED, "moved"): "This visit is completed, so it cannot be moved.",
+    (AppointmentStatus.COMPLETED, "cancelled"): "This visit is completed, so it cannot be cancelled.",
+    (AppointmentStatus.NO_SHOW, "moved"): "This visit is no show, so it cannot be moved.",
+    (AppointmentStatus.NO_SHOW, "cancelled"): "This visit is no show, so it cannot be cancelled.",
+}
+
+
+def why_not_booked(visit: Appointment, doing: str) -> str | None:
+    """Why a visit that is no longer booked cannot be ``doing`` ("moved" or "cancelled"), or None when booked."""
+    return None if visit.status is AppointmentStatus.BOOKED else NOT_BOOKED[visit.status, doing]
 
 
 def why_patient_may_not_move(settings: ClinicSettings, start_at: datetime, now: datetime) -> str | None:
@@ -71,6 +85,6 @@ def check_prior_visits(services: Sequence[Service], history: Sequence[Appointmen
         needed = service.requires_prior
         if needed and needed not in done and needed not in in_cart[: in_cart.index(service.slug)]:
             name = catalog[needed].name if needed in catalog else needed
-            raise InvalidInput(f"{service.name} needs a {name} first. Please book the {name} before it, or in "
-                               "the same visit ahead of it.")
+            raise InvalidInput("%(service)s needs a %(needed)s first. Please book the %(needed)s before it, or in "
+                               "the same visit ahead of it.", service=service.name, needed=name)
 

@@ -65,3 +65,4 @@ class Provider:
     time_off: tuple[TimeOff, ...] = ()
     active: bool = True
     id: int | None = None
+    translations: dict[str, dict[str, str]] = attrs.field(factory=dict, hash=False)  # of ``title``, by language

@@ -40,7 +40,8 @@ class QuietHours:
         try:
             start, end = (time.fromisoformat(str(part).strip()) for part in value)
         except ValueError:
-            raise InvalidInput(f"quiet_hours: {list(value)!r} are not times like 21:00 and 08:00.") from None
+            raise InvalidInput("quiet_hours: %(value)s are not times like 21:00 and 08:00.",
+                               value=repr(list(value))) from None
         if start.second or end.second or start.microsecond or end.microsecond:
             raise InvalidInput("quiet_hours: give whole minutes, like 21:00 and 08:00.")
         quiet = cls(start, end)

@@ -58,7 +58,7 @@ class ReminderOffset:
         """``"2d"``, ``"2h"``, ``"90m"``, ``"1d 12h"``; raises ``InvalidInput`` for anything else."""
         match = _OFFSET.match(text or "")
         if not match or not any(match.groups()):
-            raise InvalidInput(f"{text!r} is not a reminder time; write it like 2d, 24h, 90m or 1d 12h.")
+            raise InvalidInput("%(text)s is not a reminder time; write it like 2d, 24h, 90m or 1d 12h.", text=repr(text))
         days, hours, minutes = (int(part or 0) for part in match.groups())
         if days * 1440 + hours * 60 + minutes == 0:
             raise InvalidInput("A reminder must go out some time before the visit, not at its start.")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
+from babel.dates import format_date, format_time
 
 from portalcore.domain.errors import DeliveryError
 from portalcore.domain.outbox import (
@@ -17,6 +19,20 @@ from portalcore.domain.outbox import (
 from portalcore.ports import Clock, Mailer, MessageRenderer, SmsSender, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+# Babel locales for messages, as on the web pages: the clinics we serve so far are in the United States.
+LOCALES = {"en": "en_US", "es": "es_US"}
+ENGLISH_DATE = "EEEE d MMMM y"  # what English messages have always said: "Wednesday 9 December 2026"
+
+
+def when_text(moment: datetime, time_zone: str, language: str, *, with_zone: bool = False) -> str:
+    """A UTC instant as an email or text shows it, in the clinic's zone and the reader's language:
+    ``Wednesday 9 December 2026, 2:45 PM`` / ``miércoles, 9 de diciembre de 2026, 2:45 p.m.`` (Babel's full
+    date in languages other than English, so each gets its own grammar)."""
+    zone = ZoneInfo(time_zone)
+    local, locale = moment.astimezone(zone), LOCALES.get(language, language)
+    day = format_date(local, ENGLISH_DATE if language == "en" else "full", locale=locale)
+    time = format_time(local, "h:mm a zzz" if with_zone else "h:mm a", tzinfo=zone, locale=locale)
+    return f"{day}, {time}"
 
 
 @attrs.frozen

@@ -33,7 +33,7 @@ _DECLINE_ON_SAVE = {"pm_card_chargeDeclined": "generic_decline",
                     "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds"}
 # … while this one saves fine and fails only when money is asked for.
 _DECLINE_ON_CHARGE = {**_DECLINE_ON_SAVE, "pm_card_visa_chargeDeclined": "generic_decline"}
-_REASONS = {"insufficient_funds": "insufficient funds"}
+_REASONS = {"insufficient_funds": "Your card was declined (insufficient funds)."}  # whole sentences, translated
 # A declined attempt is recorded with its decline code in front of the description, so a replay says the same.
 _DECLINE_PREFIX = re.compile(r"^\[(\w+)\] ")
 
@@ -59,8 +59,7 @@ def _new_id(prefix: str) -> str:
 
 
 def _declined(code: str) -> PaymentDeclined:
-    reason = _REASONS.get(code)
-    return PaymentDeclined(f"Your card was declined ({reason})." if reason else "Your card was declined.")
+    return PaymentDeclined(_REASONS.get(code, "Your card was declined."))
 
 
 def _check_amount(amount_cents: int, currency: str | None = None) -> None:
@@ -130,7 +129,7 @@ class SimulatedPaymentGateway:
             if payment is None or payment.kind != "payment":
                 raise NotFound("There is no such payment.")
             if payment.status not in {PaymentStatus.CAPTURED.value, PaymentStatus.SUCCEEDED.value}:
-                raise Conflict(f"Only money taken can be refunded; this payment is {payment.status}.")
+                raise Conflict("Only money taken can be refunded; this payment is %(status)s.", status=payment.status)
             refund = self._add(session, Row(
                 id=_new_id("sim_re"), kind="refund", idempotency_key=idempotency_key, customer_id=payment.customer_id,
                 payment_id=payment_id, amount_cents=amount_cents, currency=payment.currency, status="succeeded"))
@@ -194,7 +193,7 @@ class SimulatedPaymentGateway:
             changed = session.exec(update(Row).where(
                 Row.id == payment_id, Row.status == PaymentStatus.AUTHORIZED.value).values(status=after.value))
             if changed.rowcount != 1:
-                raise Conflict(f"This payment is {before}; only a hold can be {after.value}.")
+                raise Conflict("This payment is %(before)s; only a hold can be %(after)s.", before=before, after=after.value)
             log.customer_id, log.amount_cents, log.currency = payment.customer_id, payment.amount_cents, payment.currency
             return log
 

@@ -13,24 +13,25 @@ from portalcore.domain.payments import Customer, Payment, PaymentStatus, Refund,
 T = TypeVar("T")
 
 # Stripe's decline codes worth telling the patient; the rest (generic_decline, do_not_honor …) say nothing useful.
+# Whole sentences, so each can be translated where it is shown.
+DECLINED = "Your card was declined."
 _DECLINE_REASONS = {
-    "insufficient_funds": "insufficient funds",
-    "expired_card": "the card has expired",
-    "incorrect_cvc": "the security code is incorrect",
-    "incorrect_number": "the card number is incorrect",
-    "card_velocity_exceeded": "the card's limit was reached",
-    "card_not_supported": "the card does not support this purchase",
-    "currency_not_supported": "the card does not support this currency",
-    "authentication_required": "the bank asks you to confirm the payment yourself",
+    "insufficient_funds": "Your card was declined (insufficient funds).",
+    "expired_card": "Your card was declined (the card has expired).",
+    "incorrect_cvc": "Your card was declined (the security code is incorrect).",
+    "incorrect_number": "Your card was declined (the card number is incorrect).",
+    "card_velocity_exceeded": "Your card was declined (the card's limit was reached).",
+    "card_not_supported": "Your card was declined (the card does not support this purchase).",
+    "currency_not_supported": "Your card was declined (the card does not support this currency).",
+    "authentication_required": "Your card was declined (the bank asks you to confirm the payment yourself).",
 }
 # After ``confirm=True`` these mean the card did not go through without the patient present.
 _NOT_THROUGH = {"requires_payment_method", "requires_action", "requires_confirmation"}
 
 
-def _declined_message(decline_code: str | None) -> str:
-    """The sentence a patient sees for a decline, with the reason when the bank gave a useful one."""
-    reason = _DECLINE_REASONS.get(decline_code or "")
-    return f"Your card was declined ({reason})." if reason else "Your card was declined."
+def _declined(decline_code: str | None) -> PaymentDeclined:
+    """The decline a patient sees, with the reason when the bank gave a useful one."""
+    return PaymentDeclined(_DECLINE_REASONS.get(decline_code or "", DECLINED))
 
 
 def _check_amount(amount_cents: int, currency: str | None = None) -> None:
@@ -85,7 +86,7 @@ class StripePaymentGateway:
             {"idempotency_key": idempotency_key}))
         if intent.status != "succeeded":
             error = _field(intent, "last_setup_error")
-            raise PaymentDeclined(_declined_message(_field(error, "decline_code") or _field(error, "code")))
+            raise _declined(_field(error, "decline_code") or _field(error, "code"))
         method = intent.payment_method
         if isinstance(method, str):
             return SavedCard(payment_method_id=method)
@@ -148,7 +149,7 @@ class StripePaymentGateway:
         status = intent.status
         if status in _NOT_THROUGH:
             error = _field(intent, "last_payment_error")
-            raise PaymentDeclined(_declined_message(_field(error, "decline_code") or _field(error, "code")))
+            raise _declined(_field(error, "decline_code") or _field(error, "code"))
         if status == "requires_capture":
             mapped = PaymentStatus.AUTHORIZED
         elif status == "canceled":
@@ -157,7 +158,8 @@ class StripePaymentGateway:
             # processing is brief for cards and ends in succeeded (or a webhook-reported failure)
             mapped = PaymentStatus.CAPTURED if captured else PaymentStatus.SUCCEEDED
         else:
-            raise PaymentUnavailable(f"The payment service answered with an unexpected status ({status}).")
+            raise PaymentUnavailable("The payment service answered with an unexpected status (%(status)s).",
+                                     status=status)
         amount = intent.amount_received if captured and _field(intent, "amount_received") else intent.amount
         return Payment(id=intent.id, amount_cents=amount, currency=str(intent.currency).upper(), status=mapped)
 
@@ -167,7 +169,7 @@ class StripePaymentGateway:
         try:
             return request()
         except stripe.CardError as exc:
-            raise PaymentDeclined(_declined_message(_field(exc.error, "decline_code") or exc.code)) from exc
+            raise _declined(_field(exc.error, "decline_code") or exc.code) from exc
         except stripe.IdempotencyError as exc:
             raise Conflict("This request was already sent once with different details.") from exc
         except stripe.InvalidRequestError as exc:

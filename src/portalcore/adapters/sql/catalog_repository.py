@@ -27,7 +27,8 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "patients_may_reschedule": settings.patients_may_reschedule,
         "provider_choice": settings.provider_choice.value,
         "cancellation": {"window_hours": c.window_hours, "fee_cents": c.fee.cents, "currency": c.fee.currency,
-                         "text": c.text, "tiers": [[t.hours_before, t.percent] for t in c.tiers]},
+                         "text": c.text, "tiers": [[t.hours_before, t.percent] for t in c.tiers],
+                         "translations": _texts(c.translations)},
         "min_notice_minutes": settings.min_notice_minutes,
         "horizon_days": settings.horizon_days,
         "slot_minutes": settings.slot_minutes,
@@ -62,8 +63,14 @@ def settings_from_json(data: dict[str, Any], currency: str = "USD") -> ClinicSet
             fee=Money(cancellation["fee_cents"], cancellation.get("currency", currency)),
             text=cancellation.get("text", ""),
             tiers=tuple(sorted(FeeTier(h, p) for h, p in cancellation.get("tiers", []))),
+            translations=_texts(cancellation.get("translations")),
         )
     return ClinicSettings(**data)
+
+
+def _texts(translations: Any) -> dict[str, dict[str, str]]:
+    """A fresh copy of a translations mapping (language -> field -> text), so no row shares its JSON value."""
+    return {str(lang): {str(k): str(v) for k, v in fields.items()} for lang, fields in (translations or {}).items()}
 
 
 def _period(p: WorkingHours | Break) -> dict[str, Any]:
@@ -126,6 +133,7 @@ class SqlCatalogRepository:
         row.name, row.title, row.email, row.active = provider.name, provider.title, provider.email, provider.active
         row.hours = [_period(h) for h in provider.hours]
         row.breaks = [_period(b) for b in provider.breaks]
+        row.translations = _texts(provider.translations)
         self._store(row)
         self.session.exec(delete(TimeOffRow).where(TimeOffRow.provider_id == row.id))
         for off in provider.time_off:
@@ -151,18 +159,21 @@ class SqlCatalogRepository:
             breaks=tuple(Break(b["weekday"], time.fromisoformat(b["start"]), time.fromisoformat(b["end"]))
                          for b in row.breaks),
             time_off=tuple(TimeOff(o.start_at, o.end_at, o.reason) for o in offs),
+            translations=_texts(row.translations),
         )
 
     # -- categories
     def categories(self) -> list[ServiceCategory]:
         rows = self.session.exec(select(CategoryRow).order_by(CategoryRow.position, CategoryRow.name)).all()
-        return [ServiceCategory(slug=r.slug, name=r.name, position=r.position, id=r.id) for r in rows]
+        return [ServiceCategory(slug=r.slug, name=r.name, position=r.position, id=r.id,
+                                translations=_texts(r.translations)) for r in rows]
 
     def save_category(self, category: ServiceCategory) -> ServiceCategory:
         row = self._by_slug(CategoryRow, category.slug) or CategoryRow(slug=category.slug, name=category.name)
-        row.name, row.position = category.name, category.position
+        row.name, row.position, row.translations = category.name, category.position, _texts(category.translations)
         self._store(row)
-        return ServiceCategory(slug=row.slug, name=row.name, position=row.position, id=row.id)
+        return ServiceCategory(slug=row.slug, name=row.name, position=row.position, id=row.id,
+                               translations=_texts(row.translations))
 
     # -- services
     def services(self) -> list[Service]:
@@ -191,7 +202,7 @@ class SqlCatalogRepository:
                     price=Money(r.price_cents, r.currency), deposit=Money(r.deposit_cents, r.currency),
                     buffer_minutes=r.buffer_minutes, description=r.description, online=r.online,
                     providers=tuple(providers[r.id]), forms=tuple(forms[r.id]), requires_prior=r.requires_prior,
-                    id=r.id)
+                    id=r.id, translations=_texts(r.translations))
             for r, category in pairs
         ]
 
@@ -206,7 +217,7 @@ class SqlCatalogRepository:
         row.duration_minutes, row.buffer_minutes = service.duration_minutes, service.buffer_minutes
         row.price_cents, row.deposit_cents = service.price.cents, service.deposit.cents
         row.currency, row.online = service.price.currency, service.online
-        row.requires_prior = service.requires_prior
+        row.requires_prior, row.translations = service.requires_prior, _texts(service.translations)
         self._store(row)
         self.session.exec(delete(ServiceProviderRow).where(ServiceProviderRow.service_id == row.id))
         for slug in service.providers:
@@ -226,14 +237,17 @@ class SqlCatalogRepository:
     # -- forms
     def forms(self) -> list[FormTemplate]:
         rows = self.session.exec(select(FormTemplateRow).order_by(FormTemplateRow.title)).all()
-        return [FormTemplate(slug=r.slug, kind=FormKind(r.kind), title=r.title, body=r.body, id=r.id) for r in rows]
+        return [FormTemplate(slug=r.slug, kind=FormKind(r.kind), title=r.title, body=r.body, id=r.id,
+                             translations=_texts(r.translations)) for r in rows]
 
     def save_form(self, form: FormTemplate) -> FormTemplate:
         row = self._by_slug(FormTemplateRow, form.slug) or FormTemplateRow(
             slug=form.slug, kind=form.kind.value, title=form.title)
         row.kind, row.title, row.body = form.kind.value, form.title, form.body
+        row.translations = _texts(form.translations)
         self._store(row)
-        return FormTemplate(slug=row.slug, kind=form.kind, title=row.title, body=row.body, id=row.id)
+        return FormTemplate(slug=row.slug, kind=form.kind, title=row.title, body=row.body, id=row.id,
+                            translations=_texts(row.translations))
 
     # -- helpers
     def _by_slug(self, table: Any, slug: str) -> Any:

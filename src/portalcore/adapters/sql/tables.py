@@ -60,6 +60,7 @@ class ProviderRow(SQLModel, table=True):
     active: bool = True
     hours: list[dict[str, Any]] = _json([])
     breaks: list[dict[str, Any]] = _json([])
+    translations: dict[str, Any] = _json({})
 
 
 class TimeOffRow(SQLModel, table=True):
@@ -78,6 +79,7 @@ class CategoryRow(SQLModel, table=True):
     slug: str = Field(unique=True, max_length=80)
     name: str = Field(max_length=120)
     position: int = 0
+    translations: dict[str, Any] = _json({})  # language -> field -> text
 
 
 class ServiceRow(SQLModel, table=True):
@@ -94,6 +96,7 @@ class ServiceRow(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     online: bool = True
     requires_prior: str = Field(default="", max_length=80)
+    translations: dict[str, Any] = _json({})
 
 
 class ServiceProviderRow(SQLModel, table=True):
@@ -109,6 +112,7 @@ class FormTemplateRow(SQLModel, table=True):
     kind: str = Field(max_length=32)
     title: str = Field(max_length=200)
     body: str = _text()
+    translations: dict[str, Any] = _json({})
 
 
 class ServiceFormRow(SQLModel, table=True):

@@ -6,10 +6,8 @@ Every change is told to the patient by email, so a stolen session cannot change 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
 
 from portalcore.domain import audit
 from portalcore.domain.access import AccessLink, Account, LinkPurpose, PortalSession
@@ -20,6 +18,7 @@ from portalcore.ports import UnitOfWork
 from portalcore.services.access.invitations import LINK_GONE
 from portalcore.services.access.kit import AccessKit, Actor, load_account, stamp
 from portalcore.services.contact import check_email
+from portalcore.services.delivery import when_text
 
 
 class CredentialService:
@@ -153,7 +152,7 @@ class CredentialService:
             key = self._kit.email(uow, "email_changed", to=account.email, language=account.language,
                                   key=f"email-changed:{account.id}:{stamp(now)}",
                                   context={"name": account.first_name, "new_email": link.email,
-                                           "when": self._when(uow, now)})
+                                           "when": self._when(uow, now, account.language)})
             self._kit.audit(uow, audit.EMAIL_CHANGED, Actor(link.email, account.id), patient_id=account.patient_id,
                             old_email=account.email, new_email=link.email)
             uow.commit()
@@ -195,7 +194,7 @@ class CredentialService:
                                              or now, failed_logins=0, throttled_until=None))
         self._kit.email(uow, "password_changed", to=account.email, language=account.language,
                         key=self._changed_key(account, now),
-                        context={"name": account.first_name, "when": self._when(uow, now),
+                        context={"name": account.first_name, "when": self._when(uow, now, account.language),
                                  "reset_link": self._kit.url("/password/forgot")})
         self._kit.audit(uow, audit.PASSWORD_CHANGED, actor, patient_id=account.patient_id)
 
@@ -203,7 +202,6 @@ class CredentialService:
     def _changed_key(account: Account, now: datetime) -> str:
         return f"password-changed:{account.id}:{stamp(now)}"
 
-    def _when(self, uow: UnitOfWork, now: datetime) -> str:
+    def _when(self, uow: UnitOfWork, now: datetime, language: str) -> str:
         clinic = uow.clinic.get()
-        zone = ZoneInfo(clinic.time_zone if clinic else "UTC")
-        return format_datetime(now, "EEEE d MMMM y, h:mm a zzz", tzinfo=zone, locale="en_US")
+        return when_text(now, clinic.time_zone if clinic else "UTC", language, with_zone=True)

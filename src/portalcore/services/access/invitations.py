@@ -218,11 +218,13 @@ class InvitationService:
         A reminder is scheduled for the day before it expires; with ``reminder`` this is that reminder (worded
         as one, and not reminded again, see ``AccessJobs.remind_invitation``)."""
         if by_email and not patient.email:
-            raise InvalidInput(f"{patient.full_name} has no email address; add one or send the invitation by SMS.")
+            raise InvalidInput("%(name)s has no email address; add one or send the invitation by SMS.",
+                              name=patient.full_name)
         if by_sms and not patient.mobile:
-            raise InvalidInput(f"{patient.full_name} has no mobile number; add one or send the invitation by email.")
+            raise InvalidInput("%(name)s has no mobile number; add one or send the invitation by email.",
+                              name=patient.full_name)
         if not patient.email and not by_sms:
-            raise InvalidInput(f"{patient.full_name} has no email address.")
+            raise InvalidInput("%(name)s has no email address.", name=patient.full_name)
         now = self._kit.clock.now()
         uow.access.revoke_links(LinkPurpose.INVITE, now, patient_id=patient.id)
         token, token_hash = self._kit.new_token()
@@ -271,5 +273,5 @@ class InvitationService:
     def _patient(uow: UnitOfWork, patient_id: int | None) -> Patient:
         patient = uow.patients.get(patient_id) if patient_id is not None else None
         if patient is None:
-            raise NotFound(f"Patient {patient_id} does not exist.")
+            raise NotFound("Patient %(id)s does not exist.", id=patient_id)
         return patient

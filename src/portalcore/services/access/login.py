@@ -36,9 +36,14 @@ class TooManyAttempts(PortalError):
     code = "too_many_attempts"
 
     def __init__(self, seconds: int) -> None:
-        minutes = (seconds + 59) // 60
-        wait = f"{seconds} seconds" if seconds < 120 else f"{minutes} minutes"
-        super().__init__(f"Too many failed attempts. Please wait {wait} and try again.")
+        if seconds < 120:
+            super().__init__("Too many failed attempts. Please wait %(count)s second and try again.",
+                             plural="Too many failed attempts. Please wait %(count)s seconds and try again.",
+                             count=seconds)
+        else:
+            super().__init__("Too many failed attempts. Please wait %(count)s minute and try again.",
+                             plural="Too many failed attempts. Please wait %(count)s minutes and try again.",
+                             count=(seconds + 59) // 60)
         self.retry_after = seconds
 
 
@@ -116,7 +121,8 @@ class LoginService:
                 raise SignInOver()
             wait = challenge.resend_wait(now)
             if wait:
-                raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
+                raise InvalidInput("Please wait %(count)s second before asking for a new code.",
+                                   plural="Please wait %(count)s seconds before asking for a new code.", count=wait)
             if challenge.account_id is None:  # a stand-in keeps its hash (see login_codes) and sends nothing
                 uow.access.save_challenge(challenge.resent(challenge.code_hash, now))
                 uow.commit()
@@ -184,7 +190,7 @@ class LoginService:
             if challenge.account_id is None:  # a passwordless attempt that named nobody: no code is right
                 failed = stand_in_failed(uow, self._kit, challenge, now)
                 uow.commit()
-                raise InvalidInput(wrong_code(failed.failures))
+                raise wrong_code(failed.failures)
             account = load_account(uow, challenge.account_id, for_update=True)
             correct, account = (self._passkeys.check(uow, challenge, account, code) if passkey and self._passkeys
                                 else self._check_code(uow, challenge, account, code.strip()))
@@ -195,7 +201,7 @@ class LoginService:
                 self._kit.audit(uow, audit.LOGIN_CODE_FAILED, actor, patient_id=account.patient_id)
                 uow.commit()
                 failures = challenge.failures + 1
-                raise InvalidInput(passkey_failed(failures) if passkey else wrong_code(failures))
+                raise passkey_failed(failures) if passkey else wrong_code(failures)
             session_token, session_hash = self._kit.new_token()
             uow.access.add_session(new_session(session_hash, challenge.account_id, now, self._kit.policy,
                                                method=challenge.method, acting_for=account.patient_id, ip=ip,

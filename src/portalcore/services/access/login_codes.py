@@ -125,11 +125,13 @@ def stand_in_failed(uow: UnitOfWork, kit: AccessKit, challenge: LoginChallenge, 
     return failed
 
 
-def wrong_code(failures: int) -> str:
+def wrong_code(failures: int) -> InvalidInput:
     """What a wrong code answers after ``failures`` wrong codes on this attempt."""
     left = MAX_FAILURES - failures
-    return (f"That code is not right. {left} tries left." if left > 0 else
-            "That code is not right. Please sign in again to get a new code.")
+    if left > 0:
+        return InvalidInput("That code is not right. %(count)s try left.",
+                            plural="That code is not right. %(count)s tries left.", count=left)
+    return InvalidInput("That code is not right. Please sign in again to get a new code.")
 
 
 def code_message(kit: AccessKit, uow: UnitOfWork, account: Account, challenge: LoginChallenge, code: str,

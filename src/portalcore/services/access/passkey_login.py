@@ -59,8 +59,10 @@ class PasskeyLogin:
         return True, account
 
 
-def passkey_failed(failures: int) -> str:
+def passkey_failed(failures: int) -> InvalidInput:
     """What a passkey answer that does not check out says after ``failures`` failed tries on this attempt."""
     left = MAX_FAILURES - failures
-    return (f"Your passkey could not be checked. {left} {'try' if left == 1 else 'tries'} left." if left > 0 else
-            "Your passkey could not be checked. Please sign in again.")
+    if left > 0:
+        return InvalidInput("Your passkey could not be checked. %(count)s try left.",
+                            plural="Your passkey could not be checked. %(count)s tries left.", count=left)
+    return InvalidInput("Your passkey could not be checked. Please sign in again.")

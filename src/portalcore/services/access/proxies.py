@@ -261,6 +261,6 @@ def access_end(uow: UnitOfWork, expires_on: date | None, now: datetime) -> datet
 def _patient(uow: UnitOfWork, patient_id: int) -> Patient:
     patient = uow.patients.get(patient_id)
     if patient is None:
-        raise NotFound(f"Patient {patient_id} does not exist.")
+        raise NotFound("Patient %(id)s does not exist.", id=patient_id)
     return patient
 

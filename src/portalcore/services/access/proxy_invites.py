@@ -76,7 +76,7 @@ class ProxyInvites:
             access_end(uow, expires_on, now)
             patient = uow.patients.get(access.patient_id)
             if patient is None:
-                raise NotFound(f"Patient {access.patient_id} does not exist.")
+                raise NotFound("Patient %(id)s does not exist.", id=access.patient_id)
             if normalize_email(patient.email) == address:
                 raise InvalidInput(OWN_EMAIL)
             for earlier in self._open(uow, access.patient_id):  # a new invitation replaces one to the same address

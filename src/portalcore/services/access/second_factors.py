@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
 
 from portalcore.domain import audit
 from portalcore.domain.access import Account, LoginChallenge, PortalSession
@@ -25,6 +23,7 @@ from portalcore.ports import OneTimePasswords, PasskeyVerifier, UnitOfWork
 from portalcore.services.access.kit import AccessKit, Actor, load_account, stamp
 from portalcore.services.access.login import TooManyAttempts
 from portalcore.services.access.passkey_login import ceremony_challenge, user_handle
+from portalcore.services.delivery import when_text
 
 MAX_PASSKEYS = 10
 SETUP = "passkey_setup"  # the method of the stored ceremony row of a passkey setup
@@ -164,7 +163,7 @@ class SecondFactorService:
             assert account.id is not None
             existing = uow.access.passkeys(account.id)
             if len(existing) >= MAX_PASSKEYS:
-                raise InvalidInput(f"You can keep at most {MAX_PASSKEYS} passkeys. Remove one first.")
+                raise InvalidInput("You can keep at most %(count)s passkeys. Remove one first.", count=MAX_PASSKEYS)
             token, _ = self._kit.new_token()
             token_hash = self._setup_hash(token)
             uow.access.add_challenge(LoginChallenge(token_hash=token_hash, account_id=account.id, method=SETUP,
@@ -270,7 +269,7 @@ class SecondFactorService:
         language = account.language if account.language in FACTOR_NAMES else "en"
         return self._kit.email(uow, "second_factor_changed", to=account.email, language=language,
                                key=f"factor:{account.id}:{factor}:{'added' if added else 'removed'}:{stamp(now)}",
-                               context={"name": account.first_name, "added": added, "when": _when(uow, now),
+                               context={"name": account.first_name, "added": added, "when": _when(uow, now, account.language),
                                         "factor": FACTOR_NAMES[language][factor].format(name=name)})
 
     def _setup_hash(self, token: str) -> str:
@@ -285,7 +284,6 @@ def _secret(text: str) -> str:
     return secret
 
 
-def _when(uow: UnitOfWork, now: datetime) -> str:
+def _when(uow: UnitOfWork, now: datetime, language: str) -> str:
     clinic = uow.clinic.get()
-    zone = ZoneInfo(clinic.time_zone if clinic else "UTC")
-    return format_datetime(now, "EEEE d MMMM y, h:mm a zzz", tzinfo=zone, locale="en_US")
+    return when_text(now, clinic.time_zone if clinic else "UTC", language, with_zone=True)

@@ -58,7 +58,7 @@ def load_plan(uow: UnitOfWork, slugs: Sequence[str]) -> VisitPlan:
     for slug in slugs:
         service = uow.catalog.service(slug)
         if service is None:
-            raise NotFound(f"There is no service {slug!r}.")
+            raise NotFound("There is no service '%(slug)s'.", slug=slug)
         services.append(service)
     active = {p.slug for p in uow.catalog.providers() if p.active}
     plan = plan_cart(services)
@@ -90,7 +90,7 @@ class BookingService:
         time goes to the provider with the fewest busy minutes that day, ties to the first slug. Raises
         ``InvalidInput`` for a range over a month or a provider who does not offer the whole visit."""
         if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
-            raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
+            raise InvalidInput("Ask for between 1 and %(count)s days at a time.", count=MAX_RANGE_DAYS)
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
             first_day, last_day = bookable_days(clinic, first_day, last_day, self._clock.now())

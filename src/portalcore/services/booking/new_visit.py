@@ -11,6 +11,7 @@ from portalcore.domain.catalog import FormKind, FormTemplate
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.forms import route_forms
 from portalcore.domain.patients import Patient
+from portalcore.domain.translations import localized
 from portalcore.ports import UnitOfWork
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.visits.messages import patient_language, queue_confirmation
@@ -29,10 +30,12 @@ def settle_new_visit(uow: UnitOfWork, composer: MessageComposer, clinic: Clinic,
               if slug in templates]
     uow.bookings.add_forms(patient.id, route_forms(wanted, visit.id, now, visit.start_at), now)
     queue_confirmation(uow, composer, clinic, patient, visit, now=now, manage_link=manage_link)
-    instructions = [{"title": f.title, "body": f.body} for f in wanted if f.kind is FormKind.PRE_INSTRUCTIONS]
+    language = patient_language(patient, clinic)
+    instructions = [{"title": f.title, "body": f.body} for f in (localized(form, language) for form in wanted)
+                    if f.kind is FormKind.PRE_INSTRUCTIONS]
     if instructions and patient.email:
         uow.outbox.add(composer.email(
-            "pre_instructions", to=patient.email, language=patient_language(patient, clinic),
+            "pre_instructions", to=patient.email, language=language,
             key=f"appointment:{visit.id}:pre-instructions:email",
             context={"clinic_name": clinic.name, "patient_name": patient.first_name, "instructions": instructions}),
             now)

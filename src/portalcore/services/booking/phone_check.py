@@ -70,7 +70,9 @@ class PhoneVerificationService:
                 challenge = self._load(uow, token)
                 wait = challenge.resend_wait(now)
                 if wait:
-                    raise InvalidInput(f"Please wait {wait} seconds before asking for a new code.")
+                    raise InvalidInput("Please wait %(count)s second before asking for a new code.",
+                                       plural="Please wait %(count)s seconds before asking for a new code.",
+                                       count=wait)
                 self._count_text(uow, challenge.phone, ip, now)
                 updated = challenge.resent(self._hash(token, code), now)
                 uow.bookings.save_challenge(updated)
@@ -95,8 +97,10 @@ class PhoneVerificationService:
             uow.commit()
         if not correct:
             left = max(0, 5 - updated.failures)
-            raise InvalidInput(f"That code is not right. {left} tries left." if left else
-                               "That code is not right. Please ask for a new code.")
+            if left:
+                raise InvalidInput("That code is not right. %(count)s try left.",
+                                   plural="That code is not right. %(count)s tries left.", count=left)
+            raise InvalidInput("That code is not right. Please ask for a new code.")
         return updated
 
     def _count_text(self, uow: UnitOfWork, phone: str, ip: str, now: datetime) -> None:

@@ -36,7 +36,7 @@ class CatalogService:
         with self._uow(readonly=True) as uow:
             found = uow.catalog.service(slug)
         if found is None:
-            raise NotFound(f"There is no service {slug!r}.")
+            raise NotFound("There is no service '%(slug)s'.", slug=slug)
         return found
 
     def providers(self) -> list[Provider]:

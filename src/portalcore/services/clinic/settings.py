@@ -97,6 +97,8 @@ def changed(current: ClinicSettings, changes: Mapping[str, Any], currency: str) 
             table[name] = value
     if not table.get("quiet_hours"):
         table["quiet_hours"] = None
+    if "cancellation.text" not in changes:  # translations of a text that changed would say the old one
+        table["cancellation"]["translations"] = current.cancellation.translations
     return parse_settings(table, currency)
 
 
@@ -118,10 +120,22 @@ def parse_settings(raw: Mapping[str, Any], currency: str) -> ClinicSettings:
             cancellation=CancellationPolicy(
                 window_hours=cancellation.get("window_hours", 24),
                 fee=Money(cancellation.get("fee_cents", 0), currency), text=cancellation.get("text", ""),
-                tiers=tuple(sorted(FeeTier(t["hours_before"], t["percent"]) for t in cancellation.get("tiers", [])))))
+                tiers=tuple(sorted(FeeTier(t["hours_before"], t["percent"]) for t in cancellation.get("tiers", []))),
+                translations=_policy_translations(cancellation)))
     except (TypeError, ValueError, KeyError) as error:
         # attrs validators put the message first and their own details after it
         raise InvalidInput(f"[clinic.settings]: {error.args[0] if error.args else error}") from None
+
+
+def _policy_translations(cancellation: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """``translations.es.text = "…"`` of ``[clinic.settings.cancellation]``; raises ``InvalidInput``."""
+    table = cancellation.get("translations", {})
+    if not isinstance(table, Mapping) or any(not isinstance(texts, Mapping) or set(texts) - {"text"}
+                                             or not all(isinstance(t, str) for t in texts.values())
+                                             for texts in table.values()):
+        raise InvalidInput('[clinic.settings.cancellation]: translations go by language, like '
+                           'translations.es.text = "…"')
+    return {str(language): dict(texts) for language, texts in table.items()}
 
 
 def _example(name: str) -> str:

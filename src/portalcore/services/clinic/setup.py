@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus, plan_visit
-from portalcore.domain.catalog import FormKind, FormTemplate, Service, ServiceCategory
+from portalcore.domain.catalog import TRANSLATED, FormKind, FormTemplate, Service, ServiceCategory
 from portalcore.domain.clinic import Clinic, ClinicSettings, Location
 from portalcore.domain.clock import local_to_utc
 from portalcore.domain.errors import InvalidInput
@@ -57,6 +57,23 @@ def _time(value: Any, where: str) -> time:
         raise InvalidInput(f"{where}: {value!r} is not a time like 09:30") from None
 
 
+def read_translations(raw: Mapping[str, Any], kind: str, where: str) -> dict[str, dict[str, str]]:
+    """The ``translations`` of an entry (``translations.es.name = "…"``), by language then field; raises
+    ``InvalidInput`` for a field that cannot be translated or a text that is not text."""
+    table = raw.get("translations", {})
+    fields = TRANSLATED[kind]
+    if not isinstance(table, Mapping) or not all(isinstance(texts, Mapping) for texts in table.values()):
+        raise InvalidInput(f"{where}: translations go by language, like translations.es.{fields[0]} = \"…\"")
+    for language, texts in table.items():
+        for field, text in texts.items():
+            if field not in fields:
+                raise InvalidInput(f"{where}: translations.{language}.{field}: only {', '.join(fields)} "
+                                   "can be translated")
+            if not isinstance(text, str):
+                raise InvalidInput(f"{where}: translations.{language}.{field} must be text")
+    return {str(language): dict(texts) for language, texts in table.items()}
+
+
 def parse_clinic(data: Mapping[str, Any]) -> Clinic:
     raw = _get(data, "clinic", "clinic file")
     currency = raw.get("currency", "USD")
@@ -81,7 +98,8 @@ def parse_provider(raw: Mapping[str, Any], index: int) -> Provider:
     except ValueError as error:
         raise InvalidInput(f"{where}: {error}") from None
     return Provider(slug=_get(raw, "slug", where), name=_get(raw, "name", where), title=raw.get("title", ""),
-                    email=raw.get("email", ""), hours=hours, breaks=breaks)
+                    email=raw.get("email", ""), hours=hours, breaks=breaks,
+                    translations=read_translations(raw, "provider", where))
 
 
 def parse_service(raw: Mapping[str, Any], index: int, currency: str) -> Service:
@@ -94,7 +112,8 @@ def parse_service(raw: Mapping[str, Any], index: int, currency: str) -> Service:
                        deposit=Money(int(raw.get("deposit_cents", 0)), currency),
                        buffer_minutes=int(raw.get("buffer_minutes", 0)), description=raw.get("description", ""),
                        online=bool(raw.get("online", True)), providers=tuple(raw.get("providers", ())),
-                       forms=tuple(raw.get("forms", ())), requires_prior=raw.get("requires_prior", ""))
+                       forms=tuple(raw.get("forms", ())), requires_prior=raw.get("requires_prior", ""),
+                       translations=read_translations(raw, "service", where))
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"{where}: {error}") from None
 
@@ -124,8 +143,10 @@ class SetupService:
                         raise InvalidInput(f"provider {provider.slug}: unknown location {period.location!r}")
                 uow.catalog.save_provider(provider)
             for i, raw in enumerate(data.get("categories", [])):
-                uow.catalog.save_category(ServiceCategory(slug=_get(raw, "slug", f"categories[{i}]"),
-                                                          name=_get(raw, "name", f"categories[{i}]"), position=i))
+                where = f"categories[{i}]"
+                uow.catalog.save_category(ServiceCategory(slug=_get(raw, "slug", where), name=_get(raw, "name", where),
+                                                          position=i,
+                                                          translations=read_translations(raw, "category", where)))
             for i, raw in enumerate(data.get("forms", [])):
                 where = f"forms[{i}]"
                 try:
@@ -133,7 +154,8 @@ class SetupService:
                 except ValueError:
                     raise InvalidInput(f"{where}: kind must be one of {', '.join(k.value for k in FormKind)}") from None
                 uow.catalog.save_form(FormTemplate(slug=_get(raw, "slug", where), kind=kind,
-                                                   title=_get(raw, "title", where), body=raw.get("body", "")))
+                                                   title=_get(raw, "title", where), body=raw.get("body", ""),
+                                                   translations=read_translations(raw, "form", where)))
             services = [parse_service(raw, i, clinic.currency) for i, raw in enumerate(data.get("services", []))]
             for service in services:
                 try:

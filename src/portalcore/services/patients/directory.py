@@ -41,7 +41,7 @@ class PatientService:
         are written in one transaction, so a refused invitation leaves no profile behind. Raises
         ``InvalidInput`` for a bad name, email, phone or birth date or an invitation the contact details
         cannot carry, and ``Conflict`` when the email already belongs to a patient."""
-        first_name, last_name = check_names(first_name, last_name, "A patient needs a first and a last name.")
+        first_name, last_name = check_names(first_name, last_name)
         if not plausible_birth_date(date_of_birth, self._clock.now().date()):
             raise InvalidInput(f"{date_of_birth.isoformat()} cannot be a date of birth.")
         patient = Patient(first_name=first_name, last_name=last_name,

@@ -20,6 +20,7 @@ from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
 from portalcore.domain.policies import why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.translations import in_language
 from portalcore.domain.proxies import Area
 from portalcore.ports import Clock, UnitOfWork
 from portalcore.services.access.medical_reads import MedicalReads, OpenRecord
@@ -92,14 +93,15 @@ class PatientPortalService:
     def __init__(self, reads: MedicalReads, clock: Clock) -> None:
         self._reads, self._clock = reads, clock
 
-    def visits(self, session: PortalSession, *, ip: str = "") -> PatientVisits:
-        """The upcoming and past visits of the patient the session acts for: when (clinic time), what, with
-        whom, where, their status, price and the deposit paid. Audited as ``view_visits``.
+    def visits(self, session: PortalSession, *, ip: str = "", language: str = "") -> PatientVisits:
+        """The upcoming and past visits of the patient the session acts for: when (clinic time), what (named in
+        ``language`` where the clinic translated it), with whom, where, their status, price and the deposit paid.
+        Audited as ``view_visits``.
         Raises ``NotAllowed`` when the session may not see that patient's visits."""
         now = self._clock.now()
         with self._reads.open(session, Area.VISITS, audit.VIEW_VISITS, ip=ip) as record:
             clinic = require_clinic(record.uow.clinic.get())
-            views = VisitViews(record.uow, clinic, record.access.patient_id, now)
+            views = VisitViews(record.uow, clinic, record.access.patient_id, now, language)
             visits = [views.view(v) for v in record.uow.appointments.for_patient(record.access.patient_id)]
             name = _patient_name(record)
         upcoming = sorted((v for v in visits if v.end_at > now), key=lambda v: v.start_at)
@@ -132,7 +134,7 @@ class PatientPortalService:
 class VisitViews:
     """Display names of the catalog and the patient's deposits, loaded once per read rather than once per visit."""
 
-    def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int, now: datetime, language: str = "") -> None:
         self._zone, self._currency = ZoneInfo(clinic.time_zone), clinic.currency
         self._settings, self._now = clinic.settings, now
         self._deposits: dict[int | None, int] = {}
@@ -142,7 +144,7 @@ class VisitViews:
                     payment.amount.cents
         self._providers = {p.slug: p.name for p in uow.catalog.providers()}
         self._locations = {loc.slug: loc for loc in uow.catalog.locations()}
-        self._services = {s.slug: s.name for s in uow.catalog.services()}
+        self._services = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
 
     def view(self, visit: Appointment) -> VisitView:
         place = self._locations.get(visit.location)

@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
 from babel.numbers import format_currency
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
@@ -18,12 +17,15 @@ from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (
+    NOT_BOOKED, cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move,
+)
+from portalcore.domain.translations import in_language
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking.availability import MAX_RANGE_DAYS, bookable_days, check_reach, staff_days
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
-from portalcore.services.visits.messages import patient_language, visit_context, visit_when
+from portalcore.services.visits.messages import local_when, patient_language, visit_context, visit_when
 from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
 from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 
@@ -91,15 +93,13 @@ class VisitService:
                     simulated=bool(payment and payment.simulated), appointment_id=appointment_id), now)
             patient = uow.patients.get(current.patient_id)
             if patient is not None and patient.email:
-                names = {s.slug: s.name for s in uow.catalog.services()}
                 language = patient.language or clinic.language
-                zone = ZoneInfo(clinic.time_zone)
+                names = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
                     key=f"appointment:{appointment_id}:cancelled:email",
                     context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                             "when": format_datetime(current.start_at.astimezone(zone), "EEEE d MMMM y, h:mm a",
-                                                     tzinfo=zone, locale=language),
+                             "when": local_when(current.start_at, clinic, language),
                              "services": [names.get(s, s) for s in current.services],
                              "fee": format_currency(Decimal(fee.cents) / 100, fee.currency, locale=language)
                              if fee.cents else "",
@@ -166,7 +166,7 @@ class VisitService:
         (what ``reschedule(by_patient=True)`` accepts): none when the clinic does not allow it or the visit is
         inside the cancellation window. Raises ``NotFound``, or ``InvalidInput`` when it is not booked any more."""
         if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
-            raise InvalidInput(f"Ask for between 1 and {MAX_RANGE_DAYS} days at a time.")
+            raise InvalidInput("Ask for between 1 and %(count)s days at a time.", count=MAX_RANGE_DAYS)
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
             clinic = require_clinic(uow.clinic.get())
@@ -192,7 +192,7 @@ class VisitService:
         if visit is None:
             raise NotFound("There is no such visit.")
         if visit.status is not AppointmentStatus.BOOKED:
-            raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
+            raise InvalidInput(NOT_BOOKED[visit.status, doing])
         return visit
 
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from portalcore.domain.appointments import Appointment
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.outbox import Attachment
 from portalcore.domain.patients import Patient
+from portalcore.domain.translations import in_language
 from portalcore.ports import UnitOfWork
 from portalcore.services.booking.calendar import visit_ics
-from portalcore.services.delivery import MessageComposer
-
-WHEN_FORMAT = "EEEE d MMMM y, h:mm a"
+from portalcore.services.delivery import MessageComposer, when_text
 
 
 def patient_language(patient: Patient, clinic: Clinic) -> str:
@@ -25,8 +21,7 @@ def patient_language(patient: Patient, clinic: Clinic) -> str:
 
 
 def local_when(start_at: datetime, clinic: Clinic, language: str) -> str:
-    zone = ZoneInfo(clinic.time_zone)
-    return format_datetime(start_at.astimezone(zone), WHEN_FORMAT, tzinfo=zone, locale=language)
+    return when_text(start_at, clinic.time_zone, language)
 
 
 def visit_when(visit: Appointment, clinic: Clinic, language: str) -> str:
@@ -44,7 +39,7 @@ def time_context(uow: UnitOfWork, clinic: Clinic, patient: Patient, *, services:
     """The same for a time not booked yet (a waitlist offer)."""
     found = uow.catalog.provider(provider)
     place = {loc.slug: loc for loc in uow.catalog.locations()}.get(location)
-    names = {s.slug: s.name for s in uow.catalog.services()}
+    names = {s.slug: in_language(s, "name", patient_language(patient, clinic)) for s in uow.catalog.services()}
     return {"clinic_name": clinic.name, "patient_name": patient.first_name,
             "when": local_when(start_at, clinic, patient_language(patient, clinic)),
             "services": [names.get(slug, slug) for slug in services],

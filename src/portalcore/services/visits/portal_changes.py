@@ -22,8 +22,11 @@ from portalcore.domain.availability import Slot
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (
+    cancellation_fee, why_not_booked, why_patient_may_not_cancel, why_patient_may_not_move,
+)
 from portalcore.domain.proxies import Area
+from portalcore.domain.translations import in_language
 from portalcore.ports import Clock, UnitOfWorkFactory
 from portalcore.services.access.medical_reads import MedicalReads
 from portalcore.services.access.proxies import Access, ProxyService
@@ -70,20 +73,22 @@ class PortalVisitService:
                  visits: VisitService) -> None:
         self._uow, self._clock, self._reads, self._proxies, self._visits = uow, clock, reads, proxies, visits
 
-    def visit(self, session: PortalSession, visit_id: int, *, ip: str = "") -> ManagedVisit:
+    def visit(self, session: PortalSession, visit_id: int, *, ip: str = "", language: str = "") -> ManagedVisit:
         """One visit of the patient the session acts for, with the fee cancelling it now would cost and, when it
-        cannot be moved or cancelled online, why. Audited as ``view_visits`` with the visit's id.
+        cannot be moved or cancelled online, why; names and the policy in ``language`` where the clinic translated
+        them. Audited as ``view_visits`` with the visit's id.
         Raises ``NotAllowed`` (outside a proxy's grant) and ``NotFound`` (no such visit of this patient)."""
         now = self._clock.now()
         with self._reads.open(session, Area.VISITS, audit.VIEW_VISITS, ip=ip, appointment_id=visit_id) as record:
             uow, access = record.uow, record.access
             visit = _own(uow.appointments.get(visit_id), access)
             clinic = require_clinic(uow.clinic.get())
-            view = VisitViews(uow, clinic, access.patient_id, now).view(visit)
+            view = VisitViews(uow, clinic, access.patient_id, now, language).view(visit)
             patient = uow.patients.get(access.patient_id)
         fee = _fee(clinic, visit, now)
         return ManagedVisit(view, patient.full_name if patient else "", access.as_proxy, clinic.time_zone, fee,
-                            clinic.settings.cancellation.text, _move_refusal(clinic, visit, now),
+                            in_language(clinic.settings.cancellation, "text", language),
+                            _move_refusal(clinic, visit, now),
                             self._cancel_refusal(session, access, clinic, visit, fee, now))
 
     def move_options(self, session: PortalSession, visit_id: int, first_day: date, last_day: date, *,
@@ -132,7 +137,7 @@ class PortalVisitService:
 
     def _cancel_refusal(self, session: PortalSession, access: Access, clinic: Clinic, visit: Appointment,
                         fee: Money, now: datetime) -> str:
-        refusal = _not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
+        refusal = why_not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
         if not refusal and visit.start_at <= now:
             refusal = BEGUN
         if not refusal and access.as_proxy and fee.cents and not self._covers(session, Area.PAYMENTS):
@@ -163,11 +168,5 @@ def _fee(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
                             now)
 
 
-def _not_booked(visit: Appointment, doing: str) -> str | None:
-    if visit.status is AppointmentStatus.BOOKED:
-        return None
-    return f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}."
-
-
 def _move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
-    return _not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""
+    return why_not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""

@@ -18,6 +18,7 @@ from portalcore.domain.access import PortalSession
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.proxies import Area
+from portalcore.domain.translations import in_language
 from portalcore.domain.waitlist import ANY_PROVIDER, EntryState, WaitlistEntry
 from portalcore.ports import Clock, UnitOfWorkFactory
 from portalcore.services.access.medical_reads import MedicalReads
@@ -26,7 +27,7 @@ from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.visits.portal_changes import change_event
 from portalcore.services.visits.waitlist import WaitlistService
 
-NOT_ONLINE = "{name} is booked by phone only. Please call the clinic to wait for it."
+NOT_ONLINE = "%(name)s is booked by phone only. Please call the clinic to wait for it."
 
 
 @attrs.frozen
@@ -53,14 +54,15 @@ class PortalWaitlistService:
                  waitlist: WaitlistService) -> None:
         self._uow, self._clock, self._reads, self._proxies, self._waitlist = uow, clock, reads, proxies, waitlist
 
-    def entries(self, session: PortalSession, *, ip: str = "") -> PatientWaitlist:
-        """What the patient the session acts for is waiting for: entries still waiting whose last day has not
-        passed. Audited as ``view_waitlist``. Raises ``NotAllowed`` outside a proxy's grant."""
+    def entries(self, session: PortalSession, *, ip: str = "", language: str = "") -> PatientWaitlist:
+        """What the patient the session acts for is waiting for (named in ``language`` where the clinic translated
+        it): entries still waiting whose last day has not passed. Audited as ``view_waitlist``. Raises
+        ``NotAllowed`` outside a proxy's grant."""
         with self._reads.open(session, Area.VISITS, audit.VIEW_WAITLIST, ip=ip) as record:
             uow, patient_id = record.uow, record.access.patient_id
             clinic = require_clinic(uow.clinic.get())
             today = self._clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
-            services = {s.slug: s.name for s in uow.catalog.services()}
+            services = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
             providers = {p.slug: p.name for p in uow.catalog.providers()}
             entries = [WaitlistLine(e.id or 0, tuple(services.get(s, s) for s in e.services),
                                     "" if e.provider == ANY_PROVIDER else providers.get(e.provider, e.provider),
@@ -80,7 +82,7 @@ class PortalWaitlistService:
             for slug in services:
                 service = uow.catalog.service(slug)
                 if service is not None and not service.online:
-                    raise InvalidInput(NOT_ONLINE.format(name=service.name))
+                    raise InvalidInput(NOT_ONLINE, name=service.name)
         return self._waitlist.join(access.patient_id, services, provider, first_day, last_day, by_patient=True,
                                    audit_event=self._event(access, audit.WAITLIST_JOINED, ip, services=list(services),
                                                            provider=provider))

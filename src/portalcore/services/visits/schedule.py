@@ -49,8 +49,8 @@ class ScheduleService:
                 raise ValueError(text)
             day, at = date.fromisoformat(found[1]), time(int(found[2]), int(found[3]))
         except ValueError:
-            raise InvalidInput(f"{text.strip()!r} is not a date and time; use YYYY-MM-DD HH:MM on the clinic's "
-                               "clock, e.g. 2026-11-20 14:30.") from None
+            raise InvalidInput("%(text)s is not a date and time; use YYYY-MM-DD HH:MM on the clinic's clock, e.g. "
+                               "2026-11-20 14:30.", text=repr(text.strip())) from None
         with self._uow(readonly=True) as uow:
             zone = ZoneInfo(require_clinic(uow.clinic.get()).time_zone)
         return exact_local_to_utc(day, at, zone)
@@ -76,14 +76,15 @@ class ScheduleService:
             clinic = require_clinic(uow.clinic.get())
             patient = uow.patients.get(patient_id)
             if patient is None:
-                raise NotFound(f"Patient {patient_id} does not exist.")
+                raise NotFound("Patient %(id)s does not exist.", id=patient_id)
             chosen = []
             for slug in services:
                 service = uow.catalog.service(slug)
                 if service is None:
-                    raise NotFound(f"There is no service {slug!r}.")
+                    raise NotFound("There is no service '%(slug)s'.", slug=slug)
                 if provider not in service.providers:
-                    raise InvalidInput(f"{service.name} is not offered by provider {provider!r}.")
+                    raise InvalidInput("%(service)s is not offered by provider '%(provider)s'.", service=service.name,
+                                       provider=provider)
                 chosen.append(service)
             end_at, busy_until = plan_visit(chosen, start_at)
             stored = uow.appointments.add(Appointment(

@@ -20,6 +20,7 @@ from portalcore.domain.errors import ConfigurationError, Conflict, NotFound
 from portalcore.domain.outbox import MessageStatus, RetryPolicy
 from portalcore.domain.patients import Patient
 from portalcore.domain.timed_events import JobKind, JobState, TimedJob, plan_visit_jobs, still_wanted
+from portalcore.domain.translations import in_language, localized
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
@@ -135,7 +136,7 @@ class TimedJobRunner:
         language, now = patient_language(patient, clinic), self._clock.now()
         context = visit_context(uow, clinic, patient, visit) | {
             "visit_link": self._links.url(visit.id, visit.end_at + LINK_GRACE),
-            "cancellation_text": clinic.settings.cancellation.text}
+            "cancellation_text": in_language(clinic.settings.cancellation, "text", language)}
         queued = 0
         if patient.email:
             queued += uow.outbox.add(self._composer.email("visit_reminder", to=patient.email, language=language,
@@ -146,7 +147,8 @@ class TimedJobRunner:
         return queued
 
     def _aftercare(self, uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment, job: TimedJob) -> int:
-        templates = {form.slug: form for form in uow.catalog.forms()}
+        language = patient_language(patient, clinic)
+        templates = {form.slug: localized(form, language) for form in uow.catalog.forms()}
         items = [{"title": templates[slug].title, "body": templates[slug].body} for slug in _visit_form_slugs(uow, visit)
                  if slug in templates and templates[slug].kind is FormKind.POST_INSTRUCTIONS]
         if not items or not patient.email:
@@ -154,7 +156,7 @@ class TimedJobRunner:
         context = visit_context(uow, clinic, patient, visit) | {
             "instructions": items, "portal_link": f"{self._links.base_url.rstrip('/')}/portal"}
         return int(uow.outbox.add(self._composer.email(
-            "post_instructions", to=patient.email, language=patient_language(patient, clinic), context=context,
+            "post_instructions", to=patient.email, language=language, context=context,
             key=f"{job.key}:email"), self._clock.now()))
 
     def _review(self, uow: UnitOfWork, clinic: Clinic, patient: Patient, visit: Appointment, job: TimedJob) -> int:
@@ -201,9 +203,9 @@ class TimedJobService:
         with self._uow() as uow:
             job = uow.jobs.get(job_id)
             if job is None:
-                raise NotFound(f"There is no timed job {job_id}.")
+                raise NotFound("There is no timed job %(id)s.", id=job_id)
             if not uow.jobs.retry(job_id, self._clock.now()):
-                raise Conflict(f"Job {job_id} is {job.state.value}; only a dead job can be retried.")
+                raise Conflict("Job %(id)s is %(state)s; only a dead job can be retried.", id=job_id, state=job.state.value)
             retried = uow.jobs.get(job_id)
             uow.commit()
         assert retried is not None

@@ -145,7 +145,7 @@ class WaitlistService:
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
             if uow.patients.get(patient_id) is None:
-                raise NotFound(f"Patient {patient_id} does not exist.")
+                raise NotFound("Patient %(id)s does not exist.", id=patient_id)
             plan = load_plan(uow, services)
             if provider != ANY_PROVIDER and provider not in plan.providers:
                 raise InvalidInput("That provider does not offer every service in this visit.")
