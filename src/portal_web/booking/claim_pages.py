@@ -55,7 +55,8 @@ class VisitClaimPages(Controller):
 
     @post("/", sync_to_thread=True, status_code=303)
     def accept(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-               clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str]) -> Redirect | Template:
+               clinic: NamedDependency[Clinic], lang: NamedDependency[str],
+               token: FromPath[str]) -> Redirect | Template:
         """Adds the visit to the record (again: nothing changes), then back to the page."""
         try:
             portal.visit_claims.accept(token)
