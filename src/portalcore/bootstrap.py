@@ -187,7 +187,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     waitlists = WaitlistService(uow, waitlist, payments)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
-        patients=PatientService(uow, clock=clock, invitations=invitations),
+        patients=PatientService(uow, clock=clock, invitations=invitations, reads=MedicalReads(kit, proxies)),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
         checkout=CheckoutService(uow, clock, payments, composer, settings.base_url, invitations=invitations),

@@ -18,7 +18,10 @@ from portal_cli.main import app
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, build_portal
 from portalcore.domain.errors import InvalidInput
+from portalcore.services.records.portal_reads import Who
 from portalcore.settings import load_settings
+from tests.fakes.memory import RecordingSender
+from tests.integration import test_access
 
 runner = CliRunner()
 
@@ -272,3 +275,19 @@ def test_bad_input_is_one_line_and_exit_code_2(env: dict[str, str], args: list[s
     assert result.output.strip().count("\n") == 0
     assert says in result.output
     assert "Traceback" not in result.output
+
+
+def test_patients_show_is_listed_on_the_patients_who_viewed_my_record_log(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    cli(env, "patients", "show", str(olivia_id(env)))
+
+    mailer = RecordingSender()
+    portal = build_portal(load_settings(env), mailer=mailer)
+    try:
+        session = portal.login.session(test_access.sign_in(portal, mailer, test_access.activated(portal, mailer)))
+        assert session is not None
+        log = portal.reads.access_log(session)
+    finally:
+        portal.close()
+    [shown] = [e for e in log.entries if e.action == "view_profile"]
+    assert (shown.who, shown.name, shown.what) == (Who.CLINIC, "admin", "Opened the patient's details at the clinic")

@@ -30,6 +30,7 @@ CORE_WORDS = (
     N_("Choose whose portal to open first."),
     N_("There is no such page of the log."),
     N_("front desk"),
+    N_("admin"),
     N_("system"),
     N_("Signed in"),
     N_("A sign-in failed"),
@@ -56,6 +57,7 @@ CORE_WORDS = (
     N_("Joined the waitlist"),
     N_("Left the waitlist"),
     N_("Viewed the waitlist"),
+    N_("Opened the patient's details at the clinic"),
 )
 
 
