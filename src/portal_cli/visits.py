@@ -47,11 +47,14 @@ def list_visits(day: Annotated[str | None, typer.Option(help="The day (YYYY-MM-D
 @reports_errors
 def reschedule(visit_id: VisitId,
                to: Annotated[str, typer.Option("--to", help="The new start, YYYY-MM-DD HH:MM on the clinic's clock.")],
+               force: Annotated[str, typer.Option("--force", metavar="REASON", help="Move outside the provider's "
+                                                  "working hours; the reason is kept in the patient's log.")] = "",
                as_json: JsonOption = False) -> None:
-    """Moves a booked visit to any time its provider is free (same provider, place and services); its reminders
-    move with it and the patient is emailed."""
+    """Moves a booked visit to a time its provider is free within their working hours (same provider, place and
+    services), or outside them with --force REASON; its reminders move with it and the patient is emailed."""
     with opened() as portal:
-        moved = portal.visits.reschedule(visit_id, portal.schedule.clinic_time(to), by_patient=False)
+        moved = portal.visits.reschedule(visit_id, portal.schedule.clinic_time(to), by_patient=False,
+                                         force_reason=force, staff="admin")
         zone = ZoneInfo(portal.catalog.clinic().time_zone)
     start = moved.start_at.astimezone(zone)
     emit({"id": moved.id, "start": start.isoformat(), "end": moved.end_at.astimezone(zone).isoformat()}, as_json,

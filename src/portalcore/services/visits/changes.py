@@ -11,8 +11,9 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
+from portalcore.domain import audit
 from portalcore.domain.audit import AuditEvent
-from portalcore.domain.availability import Slot, open_slots
+from portalcore.domain.availability import Slot, open_slots, within_working_hours
 from portalcore.domain.booking import PaymentRecord
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
@@ -110,13 +111,17 @@ class VisitService:
         return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), fee, payment is not None)
 
     def reschedule(self, appointment_id: int, start_at: datetime, *, by_patient: bool,
-                   audit_event: AuditEvent | None = None) -> Appointment:
+                   audit_event: AuditEvent | None = None, force_reason: str = "",
+                   staff: str = "front desk") -> Appointment:
         """Moves a booked visit (same provider, place and services) to ``start_at``; its reminders and aftercare
         move with it in the same transaction and the patient is told. A patient may only pick a time the clinic
-        offers online (``patient_times``), and not inside the cancellation window (the front desk may do either).
-        ``audit_event`` (who moved it in the portal) is written with the change.
+        offers online (``patient_times``), and not inside the cancellation window. The clinic's staff may pick any
+        minute inside the provider's working hours at the visit's place, or outside them only with a
+        ``force_reason``, which is audited as ``staff`` with the move. ``audit_event`` (who moved it in the
+        portal) is written with the change.
 
-        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time) or ``SlotTaken``."""
+        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time, outside working hours)
+        or ``SlotTaken``."""
         now = self._clock.now()
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
@@ -126,6 +131,12 @@ class VisitService:
                 return visit
             if by_patient:
                 self._patient_may_move(uow, clinic, visit, start_at, now)
+            elif force_reason.strip():
+                audit_event = audit_event or AuditEvent(
+                    action=audit.VISIT_MOVED, at=now, actor=staff, patient_id=visit.patient_id,
+                    detail={"visit_id": appointment_id, "outside_working_hours": True, "reason": force_reason.strip()})
+            else:
+                _within_hours(uow, clinic, visit, start_at)
             shift = start_at - visit.start_at
             uow.appointments.move(appointment_id, start_at, visit.end_at + shift, visit.busy_until + shift)
             moved = attrs.evolve(visit, start_at=start_at, end_at=visit.end_at + shift,
@@ -191,6 +202,18 @@ class VisitService:
         if visit.status is not AppointmentStatus.BOOKED:
             raise InvalidInput(f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}.")
         return visit
+
+
+def _within_hours(uow: UnitOfWork, clinic: Clinic, visit: Appointment, start_at: datetime) -> None:
+    provider = uow.catalog.provider(visit.provider)
+    zone = ZoneInfo(clinic.time_zone)
+    if provider is not None and within_working_hours(
+            provider, start_at, zone=zone, location=visit.location,
+            busy_minutes=int((visit.busy_until - visit.start_at).total_seconds() // 60)):
+        return
+    who = provider.name if provider else visit.provider
+    raise InvalidInput(f"{start_at.astimezone(zone):%Y-%m-%d %H:%M} is outside {who}'s working hours at this "
+                       "visit's place; choose a time inside them, or force the move with a reason.")
 
 
 def _patient_range(clinic: Clinic, now: datetime) -> dict[str, datetime]:
