@@ -225,8 +225,10 @@ def test_cancelling_early_is_free_and_frees_the_time(demo_portal: Portal, sms: R
 
 def test_cancelling_late_charges_the_fee_to_the_card_on_file(demo_portal: Portal, clock: FixedClock,
                                                              sms: RecordingSender) -> None:
-    visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
-    clock.advance(timedelta(hours=20))  # now 05:00 on Tuesday: 12 hours before the visit
+    first = demo_portal.booking.availability(["laser-hair-small"], "marco-reyes", TUESDAY,
+                                             TUESDAY + timedelta(days=6))[0].start_at
+    visit = book(demo_portal, sms, ["laser-hair-small"], "marco-reyes", first)  # no deposit: the card is kept
+    clock.advance(first - timedelta(hours=12) - clock.now())  # 12 hours before the visit
     assert demo_portal.visits.preview_fee(visit).cents == 5000
     result = demo_portal.visits.cancel(visit, by_patient=True)
     assert (result.fee.cents, result.fee_charged) == (5000, True)

@@ -101,7 +101,7 @@ class VisitChanges:
             managed = self.portal.portal_visits.visit(visitor.session, visit_id, ip=self.ip)
         except PortalError as failure:
             return refused(failure, "/portal/visits")
-        context = {**self._visit(managed), "action": path, "fee": managed.fee, "policy": managed.policy,
+        context = {**self._visit(managed), "action": path, "terms": managed.terms, "policy": managed.policy,
                    "error": str(error) if error else None}
         return Page("visit_cancel.html", context, status=_status(error), switch_path=path)
 
@@ -112,8 +112,9 @@ class VisitChanges:
             return self.cancel_form(visitor, visit_id, error)
         start = done.appointment.start_at
         return Page("visit_changed.html", {"moved": False, "date": date_label(start, self.zone, self.lang),
-                                           "time": time_label(start, self.zone, self.lang), "fee": done.fee,
-                                           "fee_charged": done.fee_charged}, switch_path="/portal/visits")
+                                           "time": time_label(start, self.zone, self.lang), "terms": done.terms,
+                                           "fee_charged": done.fee_charged, "refunded": done.refunded},
+                    switch_path="/portal/visits")
 
     def _visit(self, managed: ManagedVisit) -> dict[str, object]:
         return {"visit": visit_card(managed.view, self.zone, self.lang), "patient_name": managed.patient_name,

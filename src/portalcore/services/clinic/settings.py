@@ -44,6 +44,7 @@ def settings_as_file(settings: ClinicSettings) -> dict[str, Any]:
         "post_instructions_delay_minutes": settings.post_instructions_delay_minutes,
         "review_request_hours": settings.review_request_hours,
         "waitlist_offer_minutes": settings.waitlist_offer_minutes,
+        "deposit_on_cancel": settings.deposit_on_cancel,
         "cancellation.window_hours": policy.window_hours,
         "cancellation.fee_cents": policy.fee.cents,
         "cancellation.text": policy.text,

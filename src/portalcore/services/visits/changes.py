@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.dates import format_datetime
-from babel.numbers import format_currency
 
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain import audit
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import Slot, open_slots, within_working_hours
-from portalcore.domain.booking import PaymentRecord
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
-from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
+from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (CancelTerms, cancel_terms, cancellation_fee, why_patient_may_not_cancel,
+                                       why_patient_may_not_move)
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking.availability import MAX_RANGE_DAYS
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
+from portalcore.services.visits.cancel_money import CancelMoney, deposit_total, money_context, visit_deposits
 from portalcore.services.visits.messages import patient_language, visit_context, visit_when
 from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
 from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
@@ -32,8 +30,13 @@ from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 @attrs.frozen
 class Cancellation:
     appointment: Appointment
-    fee: Money
-    fee_charged: bool  # False with a fee: no card, or the card was declined; the fee is owed
+    terms: CancelTerms  # the fee, the deposit's part in it, and what became of the rest of the deposit
+    fee_charged: bool  # False with a part of the fee to charge: no card, or the card was declined; it is owed
+    refunded: Money  # what went back to the card under the "refund" rule (less than owed: the rest is pending)
+
+    @property
+    def fee(self) -> Money:
+        return self.terms.fee
 
 
 class VisitService:
@@ -52,9 +55,11 @@ class VisitService:
 
     def cancel(self, appointment_id: int, *, by_patient: bool, waive_fee: bool = False,
                audit_event: AuditEvent | None = None) -> Cancellation:
-        """Cancels a booked visit and frees its time. A patient pays the clinic's late-cancellation fee from the
-        card on file (the front desk may waive it); a declined card still cancels and leaves the fee owed.
-        ``audit_event`` (who cancelled it in the portal) is written with the change.
+        """Cancels a booked visit and frees its time. The clinic's late-cancellation fee (the front desk may waive
+        it) is paid from the visit's deposit first and the rest charged to the card on file (a declined card
+        still cancels and leaves it owed); what the fee leaves of the deposit is kept, refunded or moved to the
+        wallet as the clinic's ``deposit_on_cancel`` says. The patient is emailed all of it. ``audit_event`` (who
+        cancelled it in the portal) is written with the change.
 
         Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more or the clinic does not
         let patients cancel online."""
@@ -65,50 +70,33 @@ class VisitService:
             refusal = why_patient_may_not_cancel(clinic.settings) if by_patient else None
             if refusal:
                 raise InvalidInput(refusal)
-            cards = uow.bookings.cards(visit.patient_id)
+            cards, deposits = uow.bookings.cards(visit.patient_id), visit_deposits(uow, visit)
         fee = Money(0, clinic.currency) if waive_fee else cancellation_fee(
             clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at, now)
-        key = f"appointment:{visit.id}:cancellation-fee"
-        payment, status = None, "owed"
-        if fee.cents and cards:
-            try:
-                payment = self._payments.charge(
-                    customer_id=cards[0].customer_id, payment_method_id=cards[0].payment_method_id,
-                    amount_cents=fee.cents, currency=fee.currency, idempotency_key=key,
-                    description="Late cancellation fee")
-                status = payment.status.value
-            except (PaymentDeclined, PaymentUnavailable):
-                status = "declined"
+        money = CancelMoney(self._payments, visit, cancel_terms(fee, deposit_total(deposits, clinic.currency),
+                                                                clinic.settings.deposit_on_cancel))
+        money.charge_fee(cards)
+        money.refund_deposit(deposits)
         with self._uow() as uow:
             current = self._booked(uow.appointments.get(appointment_id))
             uow.appointments.set_status(appointment_id, AppointmentStatus.CANCELLED)
             unschedule_visit(uow, appointment_id, now)
             if self._waitlist is not None:
                 offer_freed_time(uow, self._waitlist, clinic, current)
-            if fee.cents:
-                uow.bookings.add_payment(PaymentRecord(
-                    idempotency_key=key, patient_id=current.patient_id, kind="cancellation_fee",
-                    provider_payment_id=payment.id if payment else "", amount=fee, status=status,
-                    simulated=bool(payment and payment.simulated), appointment_id=appointment_id), now)
+            money.record(uow, now)
             patient = uow.patients.get(current.patient_id)
             if patient is not None and patient.email:
-                names = {s.slug: s.name for s in uow.catalog.services()}
-                language = patient.language or clinic.language
-                zone = ZoneInfo(clinic.time_zone)
+                language = patient_language(patient, clinic)
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
                     key=f"appointment:{appointment_id}:cancelled:email",
-                    context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                             "when": format_datetime(current.start_at.astimezone(zone), "EEEE d MMMM y, h:mm a",
-                                                     tzinfo=zone, locale=language),
-                             "services": [names.get(s, s) for s in current.services],
-                             "fee": format_currency(Decimal(fee.cents) / 100, fee.currency, locale=language)
-                             if fee.cents else "",
-                             "fee_charged": payment is not None, "book_link": f"{self._base_url}/"}), now)
+                    context=visit_context(uow, clinic, patient, current) | money_context(money, language) | {
+                        "book_link": f"{self._base_url}/"}), now)
             if audit_event is not None:
                 uow.access.record(audit_event)
             uow.commit()
-        return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), fee, payment is not None)
+        return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), money.terms,
+                            money.fee_charged, money.refunded)
 
     def reschedule(self, appointment_id: int, start_at: datetime, *, by_patient: bool,
                    audit_event: AuditEvent | None = None, force_reason: str = "",

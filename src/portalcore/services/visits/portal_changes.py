@@ -22,7 +22,8 @@ from portalcore.domain.availability import Slot
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
 from portalcore.domain.money import Money
-from portalcore.domain.policies import cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move
+from portalcore.domain.policies import (CancelTerms, cancel_terms, cancellation_fee, why_patient_may_not_cancel,
+                                       why_patient_may_not_move)
 from portalcore.domain.proxies import Area
 from portalcore.ports import Clock, UnitOfWorkFactory
 from portalcore.services.access.medical_reads import MedicalReads
@@ -46,6 +47,7 @@ class ManagedVisit:
     as_proxy: bool
     time_zone: str
     fee: Money  # what cancelling now costs under the clinic's policy
+    terms: CancelTerms  # that fee, the deposit's part in it, and what would become of the rest of the deposit
     policy: str  # the clinic's cancellation policy in its own words
     move_refusal: str  # why it cannot be moved online now ("" when it can)
     cancel_refusal: str  # why it cannot be cancelled online now ("" when it can)
@@ -82,8 +84,9 @@ class PortalVisitService:
             view = VisitViews(uow, clinic, access.patient_id, now).view(visit)
             patient = uow.patients.get(access.patient_id)
         fee = _fee(clinic, visit, now)
+        terms = cancel_terms(fee, view.deposit_paid, clinic.settings.deposit_on_cancel)
         return ManagedVisit(view, patient.full_name if patient else "", access.as_proxy, clinic.time_zone, fee,
-                            clinic.settings.cancellation.text, _move_refusal(clinic, visit, now),
+                            terms, clinic.settings.cancellation.text, _move_refusal(clinic, visit, now),
                             self._cancel_refusal(session, access, clinic, visit, fee, now))
 
     def move_options(self, session: PortalSession, visit_id: int, first_day: date, last_day: date, *,
