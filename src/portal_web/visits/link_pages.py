@@ -37,7 +37,7 @@ def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -
         "summary": visit_summary(portal, clinic, lang, services=visit.services, provider=visit.provider,
                                  location=visit.location, start_at=visit.start_at, end_at=visit.end_at),
         "status": visit.status.value, "confirmed": linked.confirmed, "may_cancel": linked.may_cancel,
-        "fee": linked.cancellation_fee, "price": Money(visit.price_cents, clinic.currency),
+        "terms": linked.terms, "price": Money(visit.price_cents, clinic.currency),
         "policy": clinic.settings.cancellation.text, "token": token})
 
 

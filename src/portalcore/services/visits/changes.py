@@ -53,6 +53,17 @@ class VisitService:
         return cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency),
                                 visit.start_at, self._clock.now())
 
+    def preview_cancel(self, appointment_id: int) -> CancelTerms:
+        """What cancelling now would cost and what would become of the deposit (shown before the patient
+        confirms). Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more."""
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id))
+            deposit = deposit_total(visit_deposits(uow, visit), clinic.currency)
+        fee = cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency),
+                               visit.start_at, self._clock.now())
+        return cancel_terms(fee, deposit, clinic.settings.deposit_on_cancel)
+
     def cancel(self, appointment_id: int, *, by_patient: bool, waive_fee: bool = False,
                audit_event: AuditEvent | None = None) -> Cancellation:
         """Cancels a booked visit and frees its time. The clinic's late-cancellation fee (the front desk may waive

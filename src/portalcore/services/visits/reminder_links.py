@@ -9,6 +9,7 @@ from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
+from portalcore.domain.policies import CancelTerms, cancel_terms
 from portalcore.ports import Clock, UnitOfWorkFactory
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.visits.changes import Cancellation, VisitService
@@ -19,6 +20,7 @@ from portalcore.services.visits.signed_links import BAD_LINK, VisitLinks
 class LinkedVisit:
     visit: Appointment
     cancellation_fee: Money  # what cancelling now would cost
+    terms: CancelTerms  # that fee, the deposit's part in it, and what would become of the rest of the deposit
     may_cancel: bool
     confirmed: bool
 
@@ -41,8 +43,10 @@ class LinkedVisitService:
                                          patient_id=visit.patient_id, ip=ip, detail={"appointment_id": visit_id}))
             uow.commit()
         booked = visit.status is AppointmentStatus.BOOKED
-        return LinkedVisit(visit=visit, cancellation_fee=self._visits.preview_fee(visit_id) if booked else
-                           Money(0, clinic.currency), may_cancel=booked and clinic.settings.patients_may_cancel,
+        nothing = Money(0, clinic.currency)
+        terms = self._visits.preview_cancel(visit_id) if booked else cancel_terms(nothing, nothing, "keep")
+        return LinkedVisit(visit=visit, cancellation_fee=terms.fee, terms=terms,
+                           may_cancel=booked and clinic.settings.patients_may_cancel,
                            confirmed=visit.confirmed_at is not None)
 
     def confirm(self, token: str) -> Appointment:
