@@ -22,7 +22,7 @@ from portalcore.services.booking.availability import MAX_RANGE_DAYS
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
 from portalcore.services.visits.cancel_money import CancelMoney, deposit_total, money_context, visit_deposits
-from portalcore.services.visits.messages import patient_language, visit_context, visit_when
+from portalcore.services.visits.messages import patient_language, visit_calendar, visit_context, visit_when
 from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
 from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 
@@ -98,11 +98,12 @@ class VisitService:
             patient = uow.patients.get(current.patient_id)
             if patient is not None and patient.email:
                 language = patient_language(patient, clinic)
+                context = visit_context(uow, clinic, patient, current) | money_context(money, language) | {
+                    "book_link": f"{self._base_url}/", "manage_link": self._manage_link(current)}
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
-                    key=f"appointment:{appointment_id}:cancelled:email",
-                    context=visit_context(uow, clinic, patient, current) | money_context(money, language) | {
-                        "book_link": f"{self._base_url}/"}), now)
+                    key=f"appointment:{appointment_id}:cancelled:email", context=context,
+                    attachments=(visit_calendar(uow, clinic, current, context, now, cancelled=True),)), now)
             if audit_event is not None:
                 uow.access.record(audit_event)
             uow.commit()
@@ -147,16 +148,22 @@ class VisitService:
                 offer_freed_time(uow, self._waitlist, clinic, visit)  # the time it left
             patient = uow.patients.get(visit.patient_id)
             if patient is not None and patient.email:
+                context = visit_context(uow, clinic, patient, moved) | {
+                    "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
+                    "manage_link": f"{self._base_url}/portal"}
+                calendar = visit_calendar(uow, clinic, moved, context | {"manage_link": self._manage_link(moved)}, now)
                 uow.outbox.add(self._composer.email(
                     "appointment_moved", to=patient.email, language=patient_language(patient, clinic),
-                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email",
-                    context=visit_context(uow, clinic, patient, moved) | {
-                        "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
-                        "manage_link": f"{self._base_url}/portal"}), now)
+                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email", context=context,
+                    attachments=(calendar,)), now)
             if audit_event is not None:
                 uow.access.record(audit_event)
             uow.commit()
         return moved
+
+    def _manage_link(self, visit: Appointment) -> str:
+        """Where the patient manages the visit: its booking page, or the portal for a front-desk booking."""
+        return f"{self._base_url}/bookings/{visit.reference}" if visit.reference else f"{self._base_url}/portal"
 
     def open_times(self, appointment_id: int, day: date) -> list[Slot]:
         """The times on clinic-local ``day`` the front desk can move a booked visit to: its provider free for the
