@@ -103,6 +103,8 @@ def test_worker_once_delivers_queued_mail_to_the_mailbox(env: dict[str, str]) ->
     mails = list((Path(env["PORTAL_DATA_DIR"]) / "mailbox").glob("*.eml"))
     assert len(mails) == 1
     assert "daniel.kim@example.com" in mails[0].read_text()
+    sender = message_from_bytes(mails[0].read_bytes(), policy=default)["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Lumen Aesthetics & Med Spa", "no-reply@portal.localhost")
     listing = json.loads(runner.invoke(app, ["outbox", "list", "--json"], env=env).output)
     assert listing["counts"]["sent"] == 2
     assert "SMS to +17185550133" in (Path(env["PORTAL_DATA_DIR"]) / "sms.log").read_text()

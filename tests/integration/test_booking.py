@@ -97,6 +97,8 @@ def test_new_patient_books_a_two_service_visit_with_a_deposit(demo_portal: Porta
     assert visit.end_at - visit.start_at == timedelta(minutes=30 + 10 + 45)
     queued = {e.message.idempotency_key.split(":", 2)[-1]: e.message for e in demo_portal.outbox.entries()}
     assert {"confirmation:email", "confirmation:sms", "pre-instructions:email"} <= set(queued)
+    before = queued["pre-instructions:email"].text  # both services carry the same instructions: told once
+    assert before.count("Before your injectable treatment") == 1 and before.count("Avoid alcohol") == 1
     [welcome] = [e.message for e in demo_portal.outbox.entries() if e.message.idempotency_key.startswith("invite:")]
     assert "/access/invite/" in welcome.text  # the activation email carries a real invitation link
     [ics] = queued["confirmation:email"].attachments
