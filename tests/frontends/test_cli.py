@@ -293,3 +293,21 @@ def test_patients_show_is_listed_on_the_patients_who_viewed_my_record_log(env: d
         portal.close()
     [shown] = [e for e in log.entries if e.action == "view_profile"]
     assert (shown.who, shown.name, shown.what) == (Who.CLINIC, "admin", "Opened the patient's details at the clinic")
+
+
+def test_links_queued_from_the_cli_point_where_portal_serve_listens(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    # serve as `make demo PORT=8150` would, but return at once (no app: its log listener would outlive the runner)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    monkeypatch.setattr("portal_web.app.create_app", lambda portal: None)
+    served = runner.invoke(app, ["serve", "--port", "8150", "--no-worker"], env=env)
+    assert served.exit_code == 0, served.output
+    assert "on http://127.0.0.1:8150" in served.output
+
+    cli(env, "patients", "invite", str(olivia_id(env)))  # another process on the same data folder
+
+    [token] = mailed_links(env, "olivia.martinez@example.com", "http://127.0.0.1:8150/access/invite/")
+    assert token
+    configured = env | {"PORTAL_BASE_URL": "https://portal.lumen.example"}  # a configured address always wins
+    assert cli(configured, "config", "show")["base_url"] == "https://portal.lumen.example"
