@@ -46,6 +46,7 @@ from portalcore.services.records.portal_reads import PatientPortalService
 from portalcore.services.visits.changes import VisitService
 from portalcore.services.visits.portal_changes import PortalVisitService
 from portalcore.services.visits.portal_waitlist import PortalWaitlistService
+from portalcore.services.visits.reference_changes import ReferenceVisitService
 from portalcore.services.visits.reminder_links import LinkedVisitService
 from portalcore.services.visits.schedule import ScheduleService
 from portalcore.services.visits.signed_links import VisitLinks
@@ -83,6 +84,7 @@ class Portal:
     timed: TimedJobRunner
     jobs: TimedJobService
     linked_visits: LinkedVisitService
+    reference_visits: ReferenceVisitService
     waitlist: WaitlistService
     portal_visits: PortalVisitService  # a signed-in patient or proxy moves or cancels a visit
     portal_waitlist: PortalWaitlistService  # ... and joins or leaves the waitlist
@@ -203,6 +205,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
                              payments=payments, without_visit=AccessJobs(kit, invitations).handlers()),
         jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
+        reference_visits=ReferenceVisitService(uow, clock, visits),
         waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 
 

@@ -83,10 +83,10 @@ class PortalVisitService:
             clinic = require_clinic(uow.clinic.get())
             view = VisitViews(uow, clinic, access.patient_id, now).view(visit)
             patient = uow.patients.get(access.patient_id)
-        fee = _fee(clinic, visit, now)
+        fee = fee_now(clinic, visit, now)
         terms = cancel_terms(fee, view.deposit_paid, clinic.settings.deposit_on_cancel)
         return ManagedVisit(view, patient.full_name if patient else "", access.as_proxy, clinic.time_zone, fee,
-                            terms, clinic.settings.cancellation.text, _move_refusal(clinic, visit, now),
+                            terms, clinic.settings.cancellation.text, move_refusal(clinic, visit, now),
                             self._cancel_refusal(session, access, clinic, visit, fee, now))
 
     def move_options(self, session: PortalSession, visit_id: int, first_day: date, last_day: date, *,
@@ -135,7 +135,7 @@ class PortalVisitService:
 
     def _cancel_refusal(self, session: PortalSession, access: Access, clinic: Clinic, visit: Appointment,
                         fee: Money, now: datetime) -> str:
-        refusal = _not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
+        refusal = not_booked(visit, "cancelled") or why_patient_may_not_cancel(clinic.settings)
         if not refusal and visit.start_at <= now:
             refusal = BEGUN
         if not refusal and access.as_proxy and fee.cents and not self._covers(session, Area.PAYMENTS):
@@ -159,18 +159,18 @@ def _own(visit: Appointment | None, access: Access) -> Appointment:
     return visit
 
 
-def _fee(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
+def fee_now(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
     if visit.status is not AppointmentStatus.BOOKED:
         return Money(0, clinic.currency)
     return cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at,
                             now)
 
 
-def _not_booked(visit: Appointment, doing: str) -> str | None:
+def not_booked(visit: Appointment, doing: str) -> str | None:
     if visit.status is AppointmentStatus.BOOKED:
         return None
     return f"This visit is {visit.status.value.replace('_', ' ')}, so it cannot be {doing}."
 
 
-def _move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
-    return _not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""
+def move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
+    return not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""
