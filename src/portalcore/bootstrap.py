@@ -46,7 +46,7 @@ from portalcore.services.records.portal_reads import PatientPortalService
 from portalcore.services.visits.changes import VisitService
 from portalcore.services.visits.portal_changes import PortalVisitService
 from portalcore.services.visits.portal_waitlist import PortalWaitlistService
-from portalcore.services.visits.reference_changes import ReferenceVisitService
+from portalcore.services.visits.reference_changes import HeldVisits, ReferenceVisitService
 from portalcore.services.visits.reminder_links import LinkedVisitService
 from portalcore.services.visits.schedule import ScheduleService
 from portalcore.services.visits.signed_links import VisitLinks
@@ -184,6 +184,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     waitlist = WaitlistKit(clock, composer, settings.secret_key.encode(), settings.base_url)
     visits = VisitService(uow, clock, payments, composer, settings.base_url, waitlist=waitlist)
     links = VisitLinks(settings.secret_key.encode(), settings.base_url)
+    held = HeldVisits(uow, clock, visits)
     proxies = ProxyService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
@@ -204,8 +205,8 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
         timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
                              payments=payments, without_visit=AccessJobs(kit, invitations).handlers()),
-        jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
-        reference_visits=ReferenceVisitService(uow, clock, visits),
+        jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits, held),
+        reference_visits=ReferenceVisitService(uow, held),
         waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 
 

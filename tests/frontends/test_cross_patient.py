@@ -127,6 +127,7 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/visit/{token:str}": {"token": lambda w: w.b_visit_link},
     "/visit/{token:str}/confirm": {"token": lambda w: w.b_visit_link},
     "/visit/{token:str}/cancel": {"token": lambda w: w.b_visit_link},
+    "/visit/{token:str}/reschedule": {"token": lambda w: w.b_visit_link},
     # B is on no waiting list: the secret of B's reminder stands in for an offer's token
     "/waitlist/offer/{token:str}": {"token": lambda w: w.b_visit_link},
     "/healthz": {},

@@ -129,6 +129,35 @@ class ReferencedVisit:
         return self.portal.reference_visits.cancel(self.reference, ip=self.ip)
 
 
+@attrs.frozen
+class LinkedVisit:
+    """The visit a reminder's signed link names, for whoever holds the link (the patient it was sent to)."""
+
+    portal: Portal
+    token: str
+    ip: str
+
+    @property
+    def path(self) -> str:
+        return f"/visit/{self.token}"
+
+    @property
+    def back(self) -> str:
+        return self.path
+
+    def managed(self) -> ManagedVisit:
+        return self.portal.linked_visits.visit(self.token)
+
+    def options(self, first: date, last: date) -> MoveOptions:
+        return self.portal.linked_visits.move_options(self.token, first, last)
+
+    def move(self, start: datetime) -> Appointment:
+        return self.portal.linked_visits.reschedule(self.token, start, ip=self.ip)
+
+    def cancel(self) -> Cancellation:
+        return self.portal.linked_visits.cancel(self.token)
+
+
 class VisitChanges:
     """The pages of one request about one visit: the times to move it to, the cancellation, the outcome."""
 

@@ -25,18 +25,18 @@ ACTOR = "booking reference"  # who the patient's log says made the change
 NO_BOOKING = "There is no booking with that reference."
 
 
-class ReferenceVisitService:
-    """What the holder of a booking reference may do with that visit: see it, move it, cancel it."""
+class HeldVisits:
+    """What the holder of a secret naming one visit (a booking reference, a reminder's signed link) may do with
+    it: see it, move it, cancel it, as the patient would in the portal."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, visits: VisitService) -> None:
         self._uow, self._clock, self._visits = uow, clock, visits
 
-    def visit(self, reference: str) -> ManagedVisit:
+    def visit(self, visit: Appointment) -> ManagedVisit:
         """The visit with what cancelling it now would cost (the deposit's part included) and, when it cannot be
-        moved or cancelled online now, why. Raises ``NotFound`` for an unknown reference."""
+        moved or cancelled online now, why."""
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
-            visit = _by_reference(uow.appointments.by_reference(reference))
             clinic = require_clinic(uow.clinic.get())
             view = VisitViews(uow, clinic, visit.patient_id, now).view(visit)
             patient = uow.patients.get(visit.patient_id)
@@ -47,40 +47,54 @@ class ReferenceVisitService:
                             cancel_terms(fee, view.deposit_paid, clinic.settings.deposit_on_cancel),
                             clinic.settings.cancellation.text, move_refusal(clinic, visit, now), cancel_refusal)
 
-    def move_options(self, reference: str, first_day: date, last_day: date) -> MoveOptions:
+    def move_options(self, visit: Appointment, first_day: date, last_day: date) -> MoveOptions:
         """The visit and the times on clinic-local days ``first_day``..``last_day`` it may move to (as the
-        clinic offers them online). Raises ``NotFound``, and ``InvalidInput`` for a range over a month."""
-        managed = self.visit(reference)
-        slots = self._visits.patient_times(managed.view.id, first_day, last_day) if managed.may_move else []
+        clinic offers them online). Raises ``InvalidInput`` for a range over a month."""
+        managed = self.visit(visit)
+        slots = self._visits.patient_times(visit.id or 0, first_day, last_day) if managed.may_move else []
         return MoveOptions(managed, slots)
 
-    def reschedule(self, reference: str, start_at: datetime, *, ip: str = "") -> Appointment:
+    def reschedule(self, visit: Appointment, start_at: datetime, *, actor: str, ip: str = "") -> Appointment:
         """Moves the visit to ``start_at``, one of the times ``move_options`` offers; reminders follow, the
-        patient is emailed (with the updated calendar entry) and the move is audited. Raises ``NotFound``,
+        patient is emailed (with the updated calendar entry) and the move is audited as ``actor``. Raises
         ``InvalidInput`` (not allowed online, too close, a time not offered) and ``SlotTaken``."""
-        visit = self._visit(reference)
         return self._visits.reschedule(visit.id or 0, start_at, by_patient=True, audit_event=self._event(
-            visit, audit.VISIT_MOVED, ip, start_at=start_at.isoformat()))
+            visit, audit.VISIT_MOVED, actor, ip, start_at=start_at.isoformat()))
 
-    def cancel(self, reference: str, *, ip: str = "") -> Cancellation:
+    def cancel(self, visit: Appointment, *, actor: str, ip: str = "") -> Cancellation:
         """Cancels the visit under the clinic's policy (the late fee is paid from the deposit, then the card on
-        file) and audits it. Raises ``NotFound`` and ``InvalidInput`` (not booked, begun, by phone only)."""
-        visit = self._visit(reference)
+        file) and audits it as ``actor``. Raises ``InvalidInput`` (not booked, begun, by phone only)."""
         if visit.start_at <= self._clock.now():
             raise InvalidInput(BEGUN)
         return self._visits.cancel(visit.id or 0, by_patient=True,
-                                   audit_event=self._event(visit, audit.VISIT_CANCELLED, ip))
+                                   audit_event=self._event(visit, audit.VISIT_CANCELLED, actor, ip))
 
-    def _visit(self, reference: str) -> Appointment:
-        with self._uow(readonly=True) as uow:
-            return _by_reference(uow.appointments.by_reference(reference))
-
-    def _event(self, visit: Appointment, action: str, ip: str, **detail: object) -> AuditEvent:
-        return AuditEvent(action=action, at=self._clock.now(), actor=ACTOR, patient_id=visit.patient_id, ip=ip,
+    def _event(self, visit: Appointment, action: str, actor: str, ip: str, **detail: object) -> AuditEvent:
+        return AuditEvent(action=action, at=self._clock.now(), actor=actor, patient_id=visit.patient_id, ip=ip,
                           detail={"appointment_id": visit.id, **detail})
 
 
-def _by_reference(visit: Appointment | None) -> Appointment:
-    if visit is None:
-        raise NotFound(NO_BOOKING)
-    return visit
+class ReferenceVisitService:
+    """``HeldVisits`` for the holder of a booking reference. Each call raises ``NotFound`` for an unknown one."""
+
+    def __init__(self, uow: UnitOfWorkFactory, held: HeldVisits) -> None:
+        self._uow, self._held = uow, held
+
+    def visit(self, reference: str) -> ManagedVisit:
+        return self._held.visit(self._visit(reference))
+
+    def move_options(self, reference: str, first_day: date, last_day: date) -> MoveOptions:
+        return self._held.move_options(self._visit(reference), first_day, last_day)
+
+    def reschedule(self, reference: str, start_at: datetime, *, ip: str = "") -> Appointment:
+        return self._held.reschedule(self._visit(reference), start_at, actor=ACTOR, ip=ip)
+
+    def cancel(self, reference: str, *, ip: str = "") -> Cancellation:
+        return self._held.cancel(self._visit(reference), actor=ACTOR, ip=ip)
+
+    def _visit(self, reference: str) -> Appointment:
+        with self._uow(readonly=True) as uow:
+            found = uow.appointments.by_reference(reference)
+        if found is None:
+            raise NotFound(NO_BOOKING)
+        return found
