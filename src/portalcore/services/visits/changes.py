@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain import audit
+from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import Slot, open_slots, within_working_hours
 from portalcore.domain.clinic import Clinic

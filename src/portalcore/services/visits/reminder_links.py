@@ -1,4 +1,4 @@
-"""What a reminder's confirm-or-cancel link lets its holder do, for that one visit only."""
+"""What a reminder's link lets its holder do (confirm, move, cancel), for that one visit only."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class LinkedVisit:
 
 
 class LinkedVisitService:
-    """What a reminder's link lets its holder do: see that one visit, confirm it, or cancel it."""
+    """What a reminder's link lets its holder do: see that one visit, confirm it, move it or cancel it."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, links: VisitLinks, visits: VisitService,
                  held: HeldVisits) -> None:
