@@ -13,7 +13,7 @@ from portal_cli.common import JsonOption, emit, open_portal
 from portal_cli.errors import reports_errors
 from portalcore.bootstrap import build_portal, read_clinic_file
 from portalcore.domain.outbox import MessageStatus
-from portalcore.settings import Settings, load_settings
+from portalcore.settings import Settings, load_settings, remember_base_url
 
 app = typer.Typer(help="Patient portal and online booking for medical spas.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -59,11 +59,13 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
 
     from portal_web.app import create_app
 
-    settings = load_settings()
+    settings = load_settings(served=False)
     if settings.base_url == attrs.fields(Settings).base_url.default:
-        # no public address configured: links and the allowed Host header follow where we actually listen
+        # no public address configured: links and the allowed Host header follow where we actually listen, and
+        # so do the links of every other process on this data folder (the CLI, the TUI, a worker)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         settings = attrs.evolve(settings, base_url=f"http://{shown_host}:{port}")
+        remember_base_url(settings)
     portal = build_portal(settings)
     jobs = None
     try:

@@ -91,11 +91,10 @@ def find(text: Annotated[str, typer.Argument(help="Words of the name, email or p
 @app.command()
 @reports_errors
 def show(patient_id: PatientId, as_json: JsonOption = False) -> None:
-    """Show a patient's contact details, portal status and proxies."""
+    """Show a patient's contact details, portal status and proxies (the patient's log lists the view)."""
     with opened() as portal:
-        patient = portal.patients.get(patient_id)
-        status = portal.invitations.status(patient_id)
-        proxies = portal.patients.proxies(patient_id)
+        profile = portal.patients.profile(patient_id, actor=ADMIN)
+    patient, status, proxies = profile.patient, profile.portal, profile.proxies
     data = patient_data(patient) | {"portal": {"state": status.state.value, "invited_at": status.invited_at,
                                                "invitation_usable": status.invitation_usable,
                                                "last_login_at": status.last_login_at},

@@ -47,11 +47,14 @@ def list_visits(day: Annotated[str | None, typer.Option(help="The day (YYYY-MM-D
 @reports_errors
 def reschedule(visit_id: VisitId,
                to: Annotated[str, typer.Option("--to", help="The new start, YYYY-MM-DD HH:MM on the clinic's clock.")],
+               force: Annotated[str, typer.Option("--force", metavar="REASON", help="Move outside the provider's "
+                                                  "working hours; the reason is kept in the audit log.")] = "",
                as_json: JsonOption = False) -> None:
-    """Moves a booked visit to any time its provider is free (same provider, place and services); its reminders
-    move with it and the patient is emailed."""
+    """Moves a booked visit to a time its provider is free within their working hours (same provider, place and
+    services), or outside them with --force REASON; its reminders move with it and the patient is emailed."""
     with opened() as portal:
-        moved = portal.visits.reschedule(visit_id, portal.schedule.clinic_time(to), by_patient=False)
+        moved = portal.visits.reschedule(visit_id, portal.schedule.clinic_time(to), by_patient=False,
+                                         force_reason=force, staff="admin")
         zone = ZoneInfo(portal.catalog.clinic().time_zone)
     start = moved.start_at.astimezone(zone)
     emit({"id": moved.id, "start": start.isoformat(), "end": moved.end_at.astimezone(zone).isoformat()}, as_json,
@@ -67,7 +70,20 @@ def cancel(visit_id: VisitId,
     window the fee is charged to the card on file unless --waive-fee; without a card, or declined, it is owed."""
     with opened() as portal:
         done = portal.visits.cancel(visit_id, by_patient=False, waive_fee=waive_fee)
-    fee = "no fee" if not done.fee.cents else f"fee {done.fee} {'charged' if done.fee_charged else 'owed'}"
-    emit({"id": visit_id, "status": done.appointment.status.value, "fee_cents": done.fee.cents,
-          "currency": done.fee.currency, "fee_charged": done.fee_charged}, as_json,
-         f"Visit #{visit_id} is cancelled; {fee}.")
+    terms = done.terms
+    charged = f"{terms.to_charge} {'charged' if done.fee_charged else 'owed'}"
+    if not terms.fee.cents:
+        fee = "no fee"
+    elif not terms.deposit_to_fee.cents:
+        fee = f"fee {charged}"
+    else:
+        fee = f"fee {terms.fee}: {terms.deposit_to_fee} paid from the deposit" + (
+            f", {charged}" if terms.to_charge.cents else "")
+    if terms.deposit_left.cents:
+        fee += f"; {terms.deposit_left} of the deposit " + {"refund": "refunded", "wallet": "moved to the wallet"}.get(
+            terms.deposit_rule, "kept by the clinic")
+    emit({"id": visit_id, "status": done.appointment.status.value, "fee_cents": terms.fee.cents,
+          "currency": terms.fee.currency, "fee_charged": done.fee_charged,
+          "deposit_to_fee_cents": terms.deposit_to_fee.cents, "charged_or_owed_cents": terms.to_charge.cents,
+          "deposit_left_cents": terms.deposit_left.cents, "deposit_rule": terms.deposit_rule,
+          "refunded_cents": done.refunded.cents}, as_json, f"Visit #{visit_id} is cancelled; {fee}.")

@@ -74,9 +74,9 @@ class FrontDesk:
         return PatientMatches(text, tuple(self.portal.patients.find(text)))
 
     def patient_card(self, patient_id: int) -> PatientCard:
-        """What the patient panel shows: contact, portal status and proxies."""
-        return PatientCard(self.portal.patients.get(patient_id), self.portal.invitations.status(patient_id),
-                           tuple(self.portal.patients.proxies(patient_id)), self._zone())
+        """What the patient panel shows: contact, portal status and proxies (the patient's log lists the view)."""
+        profile = self.portal.patients.profile(patient_id, actor=self.actor)
+        return PatientCard(profile.patient, profile.portal, profile.proxies, self._zone())
 
     def add_patient(self, form: NewPatient) -> Done:
         """Adds the patient, and sends portal access when a toggle is on, in one step of the core."""

@@ -35,6 +35,7 @@ from portal_web.templating import template_engine
 from portal_web.visits.link_pages import VisitLinkPages
 from portal_web.visits.offer_pages import WaitlistPages
 from portal_web.visits.pages import VisitChangePages
+from portal_web.visits.reference_pages import ReferenceChangePages
 from portal_web.visits.waitlist_pages import PortalWaitlistPages
 from portalcore.bootstrap import Portal
 
@@ -53,8 +54,8 @@ def create_app(portal: Portal) -> Litestar:
         route_handlers=[PagesController, BookingPages, CheckoutPages, ConfirmationPages, CatalogController,
                         BookingApi, CheckoutApi, LoginPages, PortalPages, AccessLinkPages, SettingsPages,
                         PasskeySignInPages, SecurityPages, ProxyPages, ProxyInvitePages,
-                        RecordPages, VisitChangePages, PortalWaitlistPages, VisitLinkPages, WaitlistPages,
-                        VisitClaimPages, healthz,
+                        RecordPages, VisitChangePages, ReferenceChangePages, PortalWaitlistPages, VisitLinkPages,
+                        WaitlistPages, VisitClaimPages, healthz,
                         static_files()],
         dependencies=dependencies(portal),
         template_config=TemplateConfig(instance=template_engine()),

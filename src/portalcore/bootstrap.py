@@ -51,6 +51,7 @@ from portalcore.services.records.portal_reads import PatientPortalService
 from portalcore.services.visits.changes import VisitService
 from portalcore.services.visits.portal_changes import PortalVisitService
 from portalcore.services.visits.portal_waitlist import PortalWaitlistService
+from portalcore.services.visits.reference_changes import HeldVisits, ReferenceVisitService
 from portalcore.services.visits.reminder_links import LinkedVisitService
 from portalcore.services.visits.schedule import ScheduleService
 from portalcore.services.visits.signed_links import VisitLinks
@@ -91,6 +92,7 @@ class Portal:
     timed: TimedJobRunner
     jobs: TimedJobService
     linked_visits: LinkedVisitService
+    reference_visits: ReferenceVisitService
     waitlist: WaitlistService
     portal_visits: PortalVisitService  # a signed-in patient or proxy moves or cancels a visit
     portal_waitlist: PortalWaitlistService  # ... and joins or leaves the waitlist
@@ -190,6 +192,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     waitlist = WaitlistKit(clock, composer, settings.secret_key.encode(), settings.base_url)
     visits = VisitService(uow, clock, payments, composer, settings.base_url, waitlist=waitlist)
     links = VisitLinks(settings.secret_key.encode(), settings.base_url)
+    held = HeldVisits(uow, clock, visits)
     proxies, credentials = ProxyService(kit), CredentialService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
     waitlists = WaitlistService(uow, waitlist, payments)
@@ -198,7 +201,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     phone = PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key)
     return Portal(
         settings=settings, clock=clock, catalog=CatalogService(uow),
-        patients=PatientService(uow, clock=clock, invitations=invitations),
+        patients=PatientService(uow, clock=clock, invitations=invitations, reads=MedicalReads(kit, proxies)),
         schedule=ScheduleService(uow, clock, composer, settings.base_url), setup=SetupService(uow, clock),
         outbox=OutboxService(uow), dispatcher=dispatcher, booking=BookingService(uow, clock),
         checkout=checkout, checkout_steps=CheckoutSteps(uow, clock, phone, checkout), phone=phone,
@@ -213,7 +216,8 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         captcha=make_captcha(settings.captcha_provider, settings.captcha_site_key, settings.captcha_secret),
         timed=TimedJobRunner(uow, clock, composer, links, retry=retry, batch_size=settings.outbox_batch_size,
                              payments=payments, without_visit=AccessJobs(kit, invitations, credentials).handlers()),
-        jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits),
+        jobs=TimedJobService(uow, clock), linked_visits=LinkedVisitService(uow, clock, links, visits, held),
+        reference_visits=ReferenceVisitService(uow, held),
         waitlist=waitlists, engine=engine, mailer=mailer, sms=sms)
 
 

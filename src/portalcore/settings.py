@@ -154,9 +154,39 @@ def _convert(field: attrs.Attribute, raw: Any) -> Any:
         raise ConfigurationError(f"PORTAL_{field.name.upper()} has an unusable value {raw!r}") from None
 
 
-def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None,
-                  **overrides: Any) -> Settings:
-    """Settings from a TOML file, then ``PORTAL_*`` variables, then ``overrides``; validated."""
+SERVED_AT = "served-at.toml"  # in the data folder: where `portal serve` listens when no base_url is configured
+
+
+def remember_base_url(settings: Settings) -> None:
+    """Writes ``settings.base_url`` to the data folder, so every process on that folder (the CLI, the TUI, a
+    worker) links to where `portal serve` listens when no base URL is configured. Raises ``ConfigurationError``
+    when the folder cannot be written."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / SERVED_AT).write_text(
+            "# written by `portal serve`: the address links point at while no base_url is configured\n"
+            f"base_url = {_toml_string(settings.base_url)}\n", encoding="utf-8")
+    except OSError as error:
+        raise ConfigurationError(f"cannot write {settings.data_dir / SERVED_AT}: {error.strerror}") from None
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _served_at(data_dir: Path) -> str | None:
+    path = data_dir / SERVED_AT
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8"))["base_url"]) if path.is_file() else None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, KeyError, OSError):
+        return None  # a damaged note falls back to the default rather than stopping every command
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None, *,
+                  served: bool = True, **overrides: Any) -> Settings:
+    """Settings from a TOML file, then ``PORTAL_*`` variables, then ``overrides``; validated. Without a
+    configured ``base_url``, the address `portal serve` last listened on (``remember_base_url``) is used unless
+    ``served`` is False."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     path = config_file or (Path(environ["PORTAL_CONFIG"]) if environ.get("PORTAL_CONFIG") else Path("portal.toml"))
@@ -177,4 +207,8 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             values[name] = environ[key]
     values.update(overrides)
     converted = {name: _convert(fields[name], raw) for name, raw in values.items() if raw is not None}
+    if served and "base_url" not in converted:
+        remembered = _served_at(converted.get("data_dir") or fields["data_dir"].default)
+        if remembered:
+            converted["base_url"] = remembered
     return Settings(**converted).validate()

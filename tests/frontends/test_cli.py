@@ -18,7 +18,10 @@ from portal_cli.main import app
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, build_portal
 from portalcore.domain.errors import InvalidInput
+from portalcore.services.records.portal_reads import Who
 from portalcore.settings import load_settings
+from tests.fakes.memory import RecordingSender
+from tests.integration import test_access
 
 runner = CliRunner()
 
@@ -100,6 +103,8 @@ def test_worker_once_delivers_queued_mail_to_the_mailbox(env: dict[str, str]) ->
     mails = list((Path(env["PORTAL_DATA_DIR"]) / "mailbox").glob("*.eml"))
     assert len(mails) == 1
     assert "daniel.kim@example.com" in mails[0].read_text()
+    sender = message_from_bytes(mails[0].read_bytes(), policy=default)["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Lumen Aesthetics & Med Spa", "no-reply@portal.localhost")
     listing = json.loads(runner.invoke(app, ["outbox", "list", "--json"], env=env).output)
     assert listing["counts"]["sent"] == 2
     assert "SMS to +17185550133" in (Path(env["PORTAL_DATA_DIR"]) / "sms.log").read_text()
@@ -283,3 +288,37 @@ def test_an_argument_with_a_control_character_is_one_line_and_exit_code_2(env: d
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "portal: arguments must not hold control characters (such as NUL); type them again without."]
+
+
+def test_patients_show_is_listed_on_the_patients_who_viewed_my_record_log(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    cli(env, "patients", "show", str(olivia_id(env)))
+
+    mailer = RecordingSender()
+    portal = build_portal(load_settings(env), mailer=mailer)
+    try:
+        session = portal.login.session(test_access.sign_in(portal, mailer, test_access.activated(portal, mailer)))
+        assert session is not None
+        log = portal.reads.access_log(session)
+    finally:
+        portal.close()
+    [shown] = [e for e in log.entries if e.action == "view_profile"]
+    assert (shown.who, shown.name, shown.what) == (Who.CLINIC, "admin", "Opened the patient's details at the clinic")
+
+
+def test_links_queued_from_the_cli_point_where_portal_serve_listens(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    # serve as `make demo PORT=8150` would, but return at once (no app: its log listener would outlive the runner)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    monkeypatch.setattr("portal_web.app.create_app", lambda portal: None)
+    served = runner.invoke(app, ["serve", "--port", "8150", "--no-worker"], env=env)
+    assert served.exit_code == 0, served.output
+    assert "on http://127.0.0.1:8150" in served.output
+
+    cli(env, "patients", "invite", str(olivia_id(env)))  # another process on the same data folder
+
+    [token] = mailed_links(env, "olivia.martinez@example.com", "http://127.0.0.1:8150/access/invite/")
+    assert token
+    configured = env | {"PORTAL_BASE_URL": "https://portal.lumen.example"}  # a configured address always wins
+    assert cli(configured, "config", "show")["base_url"] == "https://portal.lumen.example"

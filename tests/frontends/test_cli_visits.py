@@ -36,10 +36,11 @@ def test_the_front_desk_lists_moves_and_cancels_visits(env: dict[str, str]) -> N
     [olivia] = visits_on(env, week_later)
     assert (olivia["patient"], olivia["start"][11:16]) == ("Olivia Martinez", "11:00")
 
-    moved = runner.invoke(app, ["visits", "reschedule", str(olivia["id"]), "--to", f"{week_later} 14:30"], env=env)
-    assert moved.exit_code == 0, moved.output
-    assert f"now starts {week_later} 14:30" in moved.output
-    [olivia] = visits_on(env, week_later)
+    monday = date.fromisoformat(week_later) + timedelta(days=7 - date.fromisoformat(week_later).weekday())
+    moved = runner.invoke(app, ["visits", "reschedule", str(olivia["id"]), "--to", f"{monday} 14:30"], env=env)
+    assert moved.exit_code == 0, moved.output  # Sofia works at SoHo on Mondays (the demo books on any weekday)
+    assert f"now starts {monday} 14:30" in moved.output
+    [olivia] = visits_on(env, monday.isoformat())
     start, end = datetime.fromisoformat(olivia["start"]), datetime.fromisoformat(olivia["end"])
     assert (start.hour, start.minute, end - start) == (14, 30, timedelta(minutes=45))  # the visit kept its length
 
@@ -47,14 +48,14 @@ def test_the_front_desk_lists_moves_and_cancels_visits(env: dict[str, str]) -> N
     assert skipped.exit_code == 2
     assert skipped.output.strip() == ("portal: 2027-03-14 02:30 does not exist in America/New_York (the clocks skip "
                                       "that hour); please choose another time.")
-    assert visits_on(env, week_later)[0]["start"] == olivia["start"]
+    assert visits_on(env, monday.isoformat())[0]["start"] == olivia["start"]
 
     late = runner.invoke(app, ["visits", "cancel", str(lucia["id"])], env=env)
     assert late.exit_code == 0, late.output
     assert "fee 50.00 USD owed" in late.output  # inside 24 hours, and no card on file
     waived = runner.invoke(app, ["visits", "cancel", str(olivia["id"]), "--waive-fee", "--json"], env=env)
     assert json.loads(waived.stdout)["fee_cents"] == 0
-    assert [v["status"] for v in visits_on(env) + visits_on(env, week_later)] == ["cancelled", "cancelled"]
+    assert [v["status"] for v in visits_on(env) + visits_on(env, monday.isoformat())] == ["cancelled", "cancelled"]
 
     again = runner.invoke(app, ["visits", "cancel", str(olivia["id"])], env=env)
     assert again.exit_code == 2
@@ -70,3 +71,28 @@ def test_days_no_clinic_deals_with_are_one_line_and_exit_code_2(env: dict[str, s
     result = runner.invoke(app, args, env=env)
     assert result.exit_code == 2
     assert result.stderr.strip() == "portal: That day is outside the days the clinic books online."
+
+
+def emails_to_olivia(env: dict[str, str]) -> list[str]:
+    result = runner.invoke(app, ["outbox", "list", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return [m["subject"] for m in json.loads(result.stdout)["messages"] if m["to"] == "olivia.martinez@example.com"]
+
+
+def test_a_move_outside_the_providers_hours_is_refused_unless_forced_with_a_reason(env: dict[str, str]) -> None:
+    [lucia] = visits_on(env)
+    week_later = (date.fromisoformat(lucia["start"][:10]) + timedelta(days=7)).isoformat()
+    [olivia] = visits_on(env, week_later)
+    mails = emails_to_olivia(env)
+
+    night = runner.invoke(app, ["visits", "reschedule", str(olivia["id"]), "--to", f"{week_later} 03:00"], env=env)
+    assert night.exit_code == 2
+    assert night.output.strip() == (f"portal: {week_later} 03:00 is outside Sofia Bianchi's working hours at this "
+                                    "visit's place; choose a time inside them, or force the move with a reason.")
+    assert visits_on(env, week_later)[0]["start"] == olivia["start"] and emails_to_olivia(env) == mails
+
+    forced = runner.invoke(app, ["visits", "reschedule", str(olivia["id"]), "--to", f"{week_later} 07:00",
+                                 "--force", "Olivia's night shift; Sofia agreed to come in early"], env=env)
+    assert forced.exit_code == 0, forced.output
+    assert f"now starts {week_later} 07:00" in forced.output
+    assert len(emails_to_olivia(env)) == len(mails) + 1  # the patient is told of the new time

@@ -81,6 +81,9 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/bookings/{reference:str}/calendar.ics": {"reference": lambda w: w.b_reference},
     # a bearer secret of another kind stands in for the link emailed when B's address books from another phone
     "/visit-claims/{token:str}": {"token": lambda w: w.b_reset},
+    "/bookings/{reference:str}/reschedule": {"reference": lambda w: w.b_reference},
+    "/bookings/{reference:str}/cancel": {"reference": lambda w: w.b_reference},
+    "/bookings/{reference:str}/changed": {"reference": lambda w: w.b_reference},
     "/api/v1/catalog": {},
     "/api/v1/availability": {},
     "/api/v1/holds": {},
@@ -134,6 +137,7 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/visit/{token:str}": {"token": lambda w: w.b_visit_link},
     "/visit/{token:str}/confirm": {"token": lambda w: w.b_visit_link},
     "/visit/{token:str}/cancel": {"token": lambda w: w.b_visit_link},
+    "/visit/{token:str}/reschedule": {"token": lambda w: w.b_visit_link},
     # B is on no waiting list: the secret of B's reminder stands in for an offer's token
     "/waitlist/offer/{token:str}": {"token": lambda w: w.b_visit_link},
     "/healthz": {},

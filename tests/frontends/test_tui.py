@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
+from litestar.testing import TestClient
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -25,6 +26,8 @@ from portalcore.domain.waitlist import EntryState
 from portalcore.services.access.invitations import PortalState
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
+from tests.frontends.test_web_records import signed_in
+from tests.frontends.web_forms import text_of as page_text
 
 SIZE = (110, 32)
 MONDAY = "Lumen Aesthetics & Med Spa — Monday 16 November 2026"
@@ -376,3 +379,16 @@ async def test_the_front_desk_puts_olivia_on_the_waitlist_and_takes_her_off(demo
         await settle_all(pilot)
         assert any("The last day must not be before the first day." in t for t in toasts(app))
     assert len(demo_portal.waitlist.entries(olivia.id)) == 1
+
+
+async def test_opening_a_patient_at_the_front_desk_shows_on_her_who_viewed_my_record_page(
+        demo_portal: Portal, client: TestClient, mailer: RecordingSender) -> None:
+    app = make_app(demo_portal)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_olivia(pilot)
+        assert isinstance(app.screen, PatientScreen)
+
+    shown = page_text(signed_in(client, demo_portal, mailer).get("/portal/activity").text)
+    assert "front desk: Opened the patient's details at the clinic" in shown
+    spanish = page_text(client.get("/portal/activity?lang=es").text)
+    assert "recepción: Abrió la ficha del paciente en la clínica" in spanish

@@ -69,6 +69,8 @@ def test_cart_adds_reorders_and_removes_services_through_links(client: TestClien
     names = [text_of(n) for n in re.findall(r'<h2 class="cart-name">(.*?)</h2>', both.text)]
     assert names == ["Botox / Dysport (up to 3 areas)", "Lip Filler (1 syringe)"]
     assert "$1,200.00" in text_of(both.text) and "$150.00" in text_of(both.text)  # price and deposit totals
+    # 30 + 45 minutes of treatment and the 10 minutes between them are the visit's 85: the total says so
+    assert "85 min (75 min of treatment and 10 min to prepare between treatments)" in text_of(both.text)
 
     moved = client.get(link(both.text, "Move up Lip Filler (1 syringe)")).text
     assert [text_of(n) for n in re.findall(r'<h2 class="cart-name">(.*?)</h2>', moved)] == names[::-1]

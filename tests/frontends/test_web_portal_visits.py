@@ -117,9 +117,9 @@ def test_a_patient_moves_a_visit_to_an_offered_time_and_its_reminders_move_but_n
     assert status_of(demo_portal, other) == "booked"
 
 
-def test_cancelling_inside_the_window_shows_and_charges_the_fee(
+def test_cancelling_inside_the_window_pays_the_fee_from_the_deposit_and_says_so(
         client: TestClient, demo_portal: Portal, mailer: RecordingSender, sms: RecordingSender) -> None:
-    visit_id = late_visit_with_a_card(demo_portal, sms)
+    visit_id = late_visit_with_a_card(demo_portal, sms)  # a $50 deposit was paid; the late fee is $50
     olivia_signed_in(client, demo_portal, mailer)
     visits = client.get("/portal/visits").text
     assert "To change the time of this visit, please call the clinic." in text_of(visits)  # too close to move
@@ -127,14 +127,25 @@ def test_cancelling_inside_the_window_shows_and_charges_the_fee(
 
     page = client.get(cancel)
     assert page.status_code == 200
-    assert "Cancelling now costs $50.00 under the clinic's cancellation policy." in text_of(page.text)
+    assert ("Cancelling now costs $50.00 under the clinic's cancellation policy. The deposit you paid covers it, so "
+            "nothing more is charged.") in text_of(page.text)
     done = client.post(cancel, data=form(page.text, cancel).data("Cancel this visit"))
 
     assert done.status_code == 200 and title_of(done.text).startswith("Your visit is cancelled")
-    assert "A cancellation fee of $50.00 was charged to the card on file." in text_of(done.text)
+    assert "$50.00 of the $50.00 cancellation fee was paid from your deposit." in text_of(done.text)
+    assert "charged to the card" not in text_of(done.text)
     assert status_of(demo_portal, visit_id) == "cancelled"
+    upcoming, cancelled = text_of(client.get("/portal/visits").text).split("Upcoming", 1)[1].split(" Cancelled ", 1)
+    assert "3:00 PM" not in upcoming and "Deposit paid" not in upcoming
+    assert "Monday 16 November 2026, 3:00 PM" in cancelled.split(" Past ")[0]
+    assert "Deposit after the cancellation $50.00 kept by the clinic" in cancelled
+    demo_portal.dispatcher.dispatch_due()
+    [email] = [m for m in mailer.sent if "cancelled" in m.subject]
+    assert "a late-cancellation fee of $50.00 applies; it is paid from your deposit" in email.text
     again = client.post(cancel, data=form(page.text, cancel).data("Cancel this visit"))
     assert again.status_code == 422 and "This visit is cancelled, so it cannot be cancelled." in text_of(again.text)
+    spanish = text_of(client.get("/portal/visits?lang=es").text)
+    assert "Depósito tras la cancelación" in spanish and "retenidos por la clínica" in spanish
 
 
 def test_a_carer_for_visits_moves_a_visit_but_a_late_fee_needs_a_carer_with_full_access(

@@ -3,7 +3,7 @@ clinic's fee; a forged or expired link opens nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -14,7 +14,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.appointments import AppointmentStatus
 from tests.emails import emailed_path
 from tests.fakes.memory import RecordingSender
-from tests.frontends.web_forms import form, text_of
+from tests.frontends.web_forms import form, forms, link, text_of
 
 VISIT_START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York, a week after "now"
 ANA = "ana.visit@example.com"
@@ -58,6 +58,27 @@ def test_cancelling_from_the_reminder_inside_the_window_states_and_records_the_f
     assert done.status_code == 200 and "Your visit is cancelled" in text_of(done.text)
     assert demo_portal.schedule.day(VISIT_START.date())[0].appointment.status is AppointmentStatus.CANCELLED
     assert "This visit was cancelled" in text_of(client.get(path).text)
+
+
+def test_the_reminder_link_moves_the_visit_to_a_time_the_clinic_offers(
+        client: TestClient, demo_portal: Portal, clock: FixedClock, mailer: RecordingSender) -> None:
+    visit_id, path = reminded(demo_portal, clock, mailer)  # now Saturday 21 November, the visit Monday 10:00
+    page = client.get(path)
+    assert link(page.text, "Change time") == f"{path}/reschedule"
+    times = client.get(f"{path}/reschedule")
+    assert times.status_code == 200 and "Change the time of a visit" in text_of(times.text)
+    tuesday = next(f for f in forms(times.text, f"{path}/reschedule") if "Tuesday 24 November" in f.buttons[0][2])
+
+    moved = client.post(f"{path}/reschedule", data=tuesday.data("11:00 AM"), follow_redirects=False)
+
+    assert moved.status_code == 303 and moved.headers["location"] == f"{path}?moved=1"
+    shown = text_of(client.get(moved.headers["location"]).text)
+    assert "Your visit is moved" in shown and "Tuesday 24 November 2026" in shown
+    [row] = [r for r in demo_portal.schedule.day(date(2026, 11, 24)) if r.appointment.id == visit_id]
+    assert row.local_start.hour == 11
+    with demo_portal._engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM audit_event WHERE action = 'visit_moved'")).scalars().all() \
+            == ["reminder link"]
 
 
 @pytest.mark.parametrize("mangle", [lambda p: p[:-3] + "abc", lambda p: p.replace("/visit/", "/visit/9")])

@@ -98,6 +98,8 @@ def test_new_patient_books_a_two_service_visit_with_a_deposit(demo_portal: Porta
     assert visit.end_at - visit.start_at == timedelta(minutes=30 + 10 + 45)
     queued = {e.message.idempotency_key.split(":", 2)[-1]: e.message for e in demo_portal.outbox.entries()}
     assert {"confirmation:email", "confirmation:sms", "pre-instructions:email"} <= set(queued)
+    before = queued["pre-instructions:email"].text  # both services carry the same instructions: told once
+    assert before.count("Before your injectable treatment") == 1 and before.count("Avoid alcohol") == 1
     [welcome] = [e.message for e in demo_portal.outbox.entries() if e.message.idempotency_key.startswith("invite:")]
     assert "/access/invite/" in welcome.text  # the activation email carries a real invitation link
     [ics] = queued["confirmation:email"].attachments
@@ -232,8 +234,10 @@ def test_cancelling_early_is_free_and_frees_the_time(demo_portal: Portal, sms: R
 
 def test_cancelling_late_charges_the_fee_to_the_card_on_file(demo_portal: Portal, clock: FixedClock,
                                                              sms: RecordingSender) -> None:
-    visit = book(demo_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))
-    clock.advance(timedelta(hours=20))  # now 05:00 on Tuesday: 12 hours before the visit
+    first = demo_portal.booking.availability(["laser-hair-small"], "marco-reyes", TUESDAY,
+                                             TUESDAY + timedelta(days=6))[0].start_at
+    visit = book(demo_portal, sms, ["laser-hair-small"], "marco-reyes", first)  # no deposit: the card is kept
+    clock.advance(first - timedelta(hours=12) - clock.now())  # 12 hours before the visit
     assert demo_portal.visits.preview_fee(visit).cents == 5000
     result = demo_portal.visits.cancel(visit, by_patient=True)
     assert (result.fee.cents, result.fee_charged) == (5000, True)

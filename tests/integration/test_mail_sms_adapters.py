@@ -7,6 +7,7 @@ import email.policy
 import io
 import re
 
+import attrs
 import pytest
 
 from portalcore.adapters.mail.file import FileMailer
@@ -87,6 +88,15 @@ def test_smtp_mailer_delivers_text_html_and_calendar_attachment_intact(smtp_serv
     assert attachment.get_content_type() == "text/calendar"
     assert attachment.get_param("method") == "REQUEST"
     assert attachment.get_payload(decode=True) == ICS
+
+
+def test_the_email_comes_from_the_clinics_name_at_the_deployments_address(smtp_server, mailer):
+    mailer.send(attrs.evolve(confirmation(), sender_name="Clínica Sol & Mar"))
+
+    [received] = smtp_server.received
+    sender = received.message["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Clínica Sol & Mar", "no-reply@lumen.test")
+    assert received.mail_from == "no-reply@lumen.test"
 
 
 def test_smtp_message_id_is_stable_for_the_same_message_and_differs_between_messages(smtp_server, mailer):

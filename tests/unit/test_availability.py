@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portalcore.domain.availability import Slot, first_available, open_slots
+from portalcore.domain.availability import Slot, first_available, open_slots, within_working_hours
 from portalcore.domain.clock import local_day_bounds, local_to_utc
 from portalcore.domain.providers import Break, Provider, TimeOff, WorkingHours
 
@@ -58,6 +58,16 @@ def test_a_monday_with_lunch_and_one_booking_offers_exactly_these_times() -> Non
                                   "16:15"]
     assert {(s.provider, s.location) for s in found} == {("amara", "soho")}
     assert all(s.start_at.tzinfo is UTC for s in found)
+
+
+def test_the_front_desk_may_move_a_visit_to_any_minute_of_working_hours_but_not_outside_them() -> None:
+    def fits(hhmm: str, minutes: int = 45, where: str = "soho") -> bool:
+        return within_working_hours(MONDAY_9_TO_5, at(MONDAY, hhmm), zone=NEW_YORK, busy_minutes=minutes,
+                                    location=where)
+
+    assert fits("09:07") and fits("16:15") and fits("13:15")  # off the booking grid is fine for staff
+    assert not fits("03:00") and not fits("16:20") and not fits("12:00")  # at night, past closing, over lunch
+    assert not fits("10:00", where="brooklyn")
 
 
 def test_minimum_notice_hides_times_too_soon_and_rounds_up_to_the_grid() -> None:

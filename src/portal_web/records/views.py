@@ -30,6 +30,7 @@ CORE_WORDS = (
     N_("Choose whose portal to open first."),
     N_("There is no such page of the log."),
     N_("front desk"),
+    N_("admin"),
     N_("system"),
     N_("Signed in"),
     N_("A sign-in failed"),
@@ -57,6 +58,7 @@ CORE_WORDS = (
     N_("Joined the waitlist"),
     N_("Left the waitlist"),
     N_("Viewed the waitlist"),
+    N_("Opened the patient's details at the clinic"),
 )
 
 
@@ -70,7 +72,8 @@ def visits_page(portal: Portal, visitor: Visitor, lang: str, ip: str) -> Page:
     return Page("visits.html", {
         "patient_name": visits.patient_name, "as_proxy": visits.as_proxy,
         "upcoming": [visit_card(v, zone, lang) for v in visits.upcoming],
-        "past": [visit_card(v, zone, lang) for v in visits.past]}, switch_path="/portal/visits")
+        "past": [visit_card(v, zone, lang) for v in visits.past],
+        "cancelled": [visit_card(v, zone, lang) for v in visits.cancelled]}, switch_path="/portal/visits")
 
 
 def activity_page(portal: Portal, visitor: Visitor, lang: str, ip: str, page: int) -> Page:
@@ -102,7 +105,10 @@ def visit_card(visit: VisitView, zone: ZoneInfo, lang: str) -> dict[str, object]
             "provider": visit.provider, "location": visit.location, "address": visit.location_address,
             "status": STATUS_WORDS.get(visit.status, visit.status.value),
             "cancelled": visit.status is AppointmentStatus.CANCELLED, "price": visit.price,
-            "deposit_paid": visit.deposit_paid,
+            "deposit_paid": visit.deposit_paid, "deposit_refunded": visit.deposit_refunded,
+            "deposit_refund_pending": visit.deposit_refund_pending, "deposit_to_wallet": visit.deposit_to_wallet,
+            "deposit_kept": visit.deposit_paid - visit.deposit_refunded - visit.deposit_refund_pending
+            - visit.deposit_to_wallet,
             "href": f"/bookings/{visit.reference}" if visit.reference else None, "id": visit.id,
             "changeable": visit.status is AppointmentStatus.BOOKED, "may_move": visit.may_move,
             "may_cancel": visit.may_cancel}

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Template
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
 
 from portal_web.access.account_views import message
 from portal_web.booking.checkout_views import visit_summary
 from portal_web.i18n import N_
 from portal_web.rendering import Page, render
 from portal_web.sessions import client_ip
+from portal_web.visits.reference_pages import FirstDay
+from portal_web.visits.views import LinkedVisit, RescheduleForm, VisitChanges
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput
 from portalcore.domain.money import Money
 from portalcore.domain.translations import in_language
 
+Moved = Annotated[bool, QueryParameter(description="The visit was just moved.")]
 CONFIRMED = N_("Thank you, your visit is confirmed")
 CONFIRMED_TEXT = N_("We look forward to seeing you.")
 CANCELLED = N_("Your visit is cancelled")
@@ -28,7 +31,7 @@ CANCELLED_TEXT = N_("We sent you an email about it. You are welcome to book agai
 LINK_TROUBLE = N_("This link does not work")
 
 
-def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -> Page:
+def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str, moved: bool = False) -> Page:
     try:
         linked = portal.linked_visits.show(token, ip=ip)
     except InvalidInput as error:
@@ -38,7 +41,8 @@ def visit_page(portal: Portal, clinic: Clinic, lang: str, token: str, ip: str) -
         "summary": visit_summary(portal, clinic, lang, services=visit.services, provider=visit.provider,
                                  location=visit.location, start_at=visit.start_at, end_at=visit.end_at),
         "status": visit.status.value, "confirmed": linked.confirmed, "may_cancel": linked.may_cancel,
-        "fee": linked.cancellation_fee, "price": Money(visit.price_cents, clinic.currency),
+        "may_move": linked.may_move, "moved": moved,
+        "terms": linked.terms, "price": Money(visit.price_cents, clinic.currency),
         "policy": in_language(clinic.settings.cancellation, "text", lang), "token": token})
 
 
@@ -59,9 +63,9 @@ class VisitLinkPages(Controller):
 
     @get("/", name="visit_link", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
-             lang: NamedDependency[str], token: FromPath[str]) -> Template:
-        """The visit, and what the patient may do about it."""
-        return render(request, clinic, lang, visit_page(portal, clinic, lang, token, client_ip(request)))
+             lang: NamedDependency[str], token: FromPath[str], moved: Moved = False) -> Template:
+        """The visit, and what the patient may do about it (after a move, saying so)."""
+        return render(request, clinic, lang, visit_page(portal, clinic, lang, token, client_ip(request), moved))
 
     @post("/confirm", sync_to_thread=True, status_code=200)
     def confirm(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
@@ -69,6 +73,23 @@ class VisitLinkPages(Controller):
         """The patient says they are coming."""
         return render(request, clinic, lang, act(lambda: portal.linked_visits.confirm(token), CONFIRMED,
                                                  CONFIRMED_TEXT))
+
+    @get("/reschedule", name="visit_link_times", sync_to_thread=True)
+    def times(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
+              lang: NamedDependency[str], token: FromPath[str], first_day: FirstDay = None) -> Template:
+        """A week of times the visit may move to, as the patient could choose them in the portal."""
+        page = VisitChanges(portal, clinic, lang).times(LinkedVisit(portal, token, client_ip(request)), first_day)
+        return render(request, clinic, lang, page)
+
+    @post("/reschedule", sync_to_thread=True, status_code=303)
+    def reschedule(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                   clinic: NamedDependency[Clinic], lang: NamedDependency[str], token: FromPath[str],
+                   data: URLEncodedBody[RescheduleForm]) -> Template | Redirect:
+        """Moves the visit; back to the link's page, which shows the new time (a refusal shows the times again)."""
+        outcome = VisitChanges(portal, clinic, lang).reschedule(LinkedVisit(portal, token, client_ip(request)), data)
+        if isinstance(outcome, Page):
+            return render(request, clinic, lang, outcome)
+        return Redirect(f"/visit/{token}?moved=1", status_code=303)
 
     @post("/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],

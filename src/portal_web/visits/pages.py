@@ -12,18 +12,23 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Template
 
-from portal_web.rendering import render
+from portal_web.rendering import Page, render
 from portal_web.schemas import RecordId
 from portal_web.sessions import Visitor, client_ip, session_dependencies
-from portal_web.visits.views import RescheduleForm, VisitChanges
+from portal_web.visits.views import RescheduleForm, SessionVisit, VisitChanges
 from portalcore.bootstrap import Portal
 from portalcore.domain.clinic import Clinic
 
 FirstDay = Annotated[date | None, QueryParameter(name="from", description="The first day shown (YYYY-MM-DD).")]
 
 
-def changes(request: Request[Any, Any, Any], portal: Portal, clinic: Clinic, lang: str) -> VisitChanges:
-    return VisitChanges(portal, clinic, lang, client_ip(request))
+def changes(portal: Portal, clinic: Clinic, lang: str) -> VisitChanges:
+    return VisitChanges(portal, clinic, lang)
+
+
+def own_visit(request: Request[Any, Any, Any], portal: Portal, visitor: Visitor, visit_id: int,
+              lang: str = "") -> SessionVisit:
+    return SessionVisit(portal, visitor, visit_id, client_ip(request), lang)
 
 
 class VisitChangePages(Controller):
@@ -38,24 +43,32 @@ class VisitChangePages(Controller):
               lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: RecordId,
               first_day: FirstDay = None) -> Template:
         """A week of times the visit may move to (same treatments, provider and place)."""
-        return render(request, clinic, lang, changes(request, portal, clinic, lang).times(visitor, visit_id, first_day))
+        page = changes(portal, clinic, lang).times(own_visit(request, portal, visitor, visit_id, lang), first_day)
+        return render(request, clinic, lang, page)
 
     @post("/reschedule", sync_to_thread=True, status_code=200)
     def reschedule(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                    clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
                    visit_id: RecordId, data: URLEncodedBody[RescheduleForm]) -> Template:
         """Moves the visit to the chosen time; a refused time shows the reason and the times again."""
-        return render(request, clinic, lang, changes(request, portal, clinic, lang).reschedule(visitor, visit_id, data))
+        views = changes(portal, clinic, lang)
+        outcome = views.reschedule(own_visit(request, portal, visitor, visit_id, lang), data)
+        page = outcome if isinstance(outcome, Page) else views.moved_to(outcome.start_at, "/portal/visits")
+        return render(request, clinic, lang, page)
 
     @get("/cancel", name="cancel_visit", sync_to_thread=True)
     def cancel_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                     clinic: NamedDependency[Clinic], lang: NamedDependency[str], visitor: NamedDependency[Visitor],
                     visit_id: RecordId) -> Template:
         """The visit and what cancelling it now costs, before the patient confirms."""
-        return render(request, clinic, lang, changes(request, portal, clinic, lang).cancel_form(visitor, visit_id))
+        page = changes(portal, clinic, lang).cancel_form(own_visit(request, portal, visitor, visit_id, lang))
+        return render(request, clinic, lang, page)
 
     @post("/cancel", sync_to_thread=True, status_code=200)
     def cancel(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], visitor: NamedDependency[Visitor], visit_id: RecordId) -> Template:
-        """Cancels the visit under the clinic's policy (a late fee is charged to the card on file)."""
-        return render(request, clinic, lang, changes(request, portal, clinic, lang).cancel(visitor, visit_id))
+        """Cancels the visit under the clinic's policy (a late fee is paid from the deposit, then the card)."""
+        views = changes(portal, clinic, lang)
+        done = views.cancel(own_visit(request, portal, visitor, visit_id, lang))
+        page = done if isinstance(done, Page) else views.cancelled(done, done.appointment.start_at, "/portal/visits")
+        return render(request, clinic, lang, page)

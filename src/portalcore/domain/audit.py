@@ -38,6 +38,7 @@ VIEW_VISITS = "view_visits"
 VIEW_ACCESS_LOG = "view_access_log"
 VIEW_VISIT_LINK = "view_visit_link"  # a reminder's confirm/cancel link was opened
 VIEW_WAITLIST = "view_waitlist"
+VIEW_PROFILE = "view_profile"  # the clinic's staff opened the patient (the front desk's card, `portal patients show`)
 
 # What each action means, in the plain words the patient's "who viewed your record" page shows (the web
 # translates them). An action missing here is shown as its code with spaces.
@@ -69,6 +70,7 @@ PLAIN_WORDS = {
     VIEW_ACCESS_LOG: "Viewed who looked at the record",
     VIEW_VISIT_LINK: "A visit was opened from a reminder link",
     VIEW_WAITLIST: "Viewed the waitlist",
+    VIEW_PROFILE: "Opened the patient's details at the clinic",
 }
 
 

@@ -101,6 +101,17 @@ def open_slots(provider: Provider, *, first_day: date, last_day: date, zone: Zon
     return _slots(provider.slug, chunks, ordered=ordered)
 
 
+def within_working_hours(provider: Provider, start_at: datetime, *, zone: ZoneInfo, busy_minutes: int,
+                         location: str) -> bool:
+    """Whether a visit that keeps ``provider`` busy for ``busy_minutes`` from ``start_at`` lies inside one of their
+    working periods at ``location``, clear of breaks and time off (other visits aside: the store refuses those).
+    The front desk may move a visit to any whole minute of them, on the booking grid or not."""
+    return bool(open_slots(provider, first_day=start_at.astimezone(zone).date(),
+                           last_day=start_at.astimezone(zone).date(), zone=zone, visit_minutes=busy_minutes,
+                           busy_minutes=busy_minutes, busy=(), slot_minutes=1, earliest=start_at, latest=start_at,
+                           location=location))
+
+
 def first_available(candidates: Mapping[str, Iterable[Slot]], booked_minutes: Mapping[str, int | Mapping[date, int]],
                     zone: ZoneInfo) -> list[Slot]:
     """For "any provider": one slot per distinct (start time, location) that any candidate offers, ascending.

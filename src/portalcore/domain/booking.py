@@ -50,6 +50,11 @@ class VisitPlan:
     busy_minutes: int  # plus the last service's buffer
     price: Money
     deposit: Money
+    preparation_minutes: int = 0  # of visit_minutes: the buffers between services (the room is readied)
+
+    @property
+    def treatment_minutes(self) -> int:
+        return self.visit_minutes - self.preparation_minutes
 
 
 def plan_cart(services: list[Service]) -> VisitPlan:
@@ -75,9 +80,11 @@ def plan_cart(services: list[Service]) -> VisitPlan:
                                before=before, service=service.name)
         common = narrowed
     currency = services[0].price.currency
-    visit = sum(s.duration_minutes for s in services) + sum(s.buffer_minutes for s in services[:-1])
+    preparation = sum(s.buffer_minutes for s in services[:-1])
+    visit = sum(s.duration_minutes for s in services) + preparation
     return VisitPlan(
         services=tuple(services), providers=tuple(sorted(common)), visit_minutes=visit,
+        preparation_minutes=preparation,
         busy_minutes=visit + services[-1].buffer_minutes,
         price=sum((s.price for s in services), Money.zero(currency)),
         deposit=sum((s.deposit for s in services), Money.zero(currency)))

@@ -121,6 +121,9 @@ class ClinicSettings:
     post_instructions_delay_minutes: int = attrs.field(default=0, validator=_non_negative)
     review_request_hours: int = attrs.field(default=0, validator=_non_negative)  # 0: no review request
     waitlist_offer_minutes: int = attrs.field(default=120, validator=attrs.validators.ge(5))  # how long an offer holds
+    # what happens to a visit's deposit when it is cancelled, after paying any late-cancellation fee (issue 12):
+    # "keep" (the clinic keeps it), "refund" (back to the card it was paid with), "wallet" (credit for a later visit)
+    deposit_on_cancel: str = attrs.field(default="keep", validator=attrs.validators.in_(("keep", "refund", "wallet")))
     # texts with a booking code the clinic sends in a day at most (issue 12: SMS pumping); reaching it is logged
     # and emailed to the clinic once that day
     phone_checks_per_day: int = attrs.field(default=500, validator=attrs.validators.ge(1))

@@ -43,6 +43,8 @@ class OutgoingMessage:
     text: str = ""
     html: str = ""
     attachments: tuple[Attachment, ...] = ()
+    # the name the email comes from (the clinic's); not stored: the dispatcher sets it when it sends
+    sender_name: str = ""
 
 
 @attrs.frozen

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import attrs
+
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.booking import VisitPlan
 from portalcore.domain.catalog import Service
@@ -36,6 +38,27 @@ def cancellation_fee(policy: CancellationPolicy, price: Money, start_at: datetim
     if hours_left < policy.window_hours:
         return policy.fee
     return Money.zero(price.currency)
+
+
+@attrs.frozen
+class CancelTerms:
+    """The money of one cancellation: the late fee, and the visit's deposit, which pays the fee first; the rest
+    of the deposit is kept, refunded or moved to the wallet, as the clinic's ``deposit_on_cancel`` says."""
+
+    fee: Money  # the clinic's late-cancellation fee (zero outside the window)
+    deposit: Money  # what the patient paid as a deposit for the visit
+    deposit_to_fee: Money  # the part of the deposit that pays the fee
+    to_charge: Money  # the part of the fee the deposit does not cover: charged to the card on file
+    deposit_left: Money  # the part of the deposit the fee did not use
+    deposit_rule: str  # what happens to ``deposit_left``: keep | refund | wallet
+
+
+def cancel_terms(fee: Money, deposit: Money, deposit_rule: str) -> CancelTerms:
+    """What cancelling costs and what becomes of the deposit: the deposit always counts toward the fee, so a
+    patient is never charged a fee while a deposit for the same visit would go back to them."""
+    used = Money(min(fee.cents, deposit.cents), fee.currency)
+    return CancelTerms(fee=fee, deposit=deposit, deposit_to_fee=used, to_charge=fee - used,
+                       deposit_left=deposit - used, deposit_rule=deposit_rule)
 
 
 CALL_TO_CANCEL = "Please call the clinic to cancel this visit."

@@ -16,7 +16,7 @@ from portalcore.domain.errors import DeliveryError
 from portalcore.domain.outbox import (
     Attachment, Channel, MessageStatus, OutboxEntry, OutgoingMessage, RetryPolicy,
 )
-from portalcore.ports import Clock, Mailer, MessageRenderer, SmsSender, UnitOfWorkFactory
+from portalcore.ports import Clock, Mailer, MessageRenderer, SmsSender, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 # Babel locales for messages, as on the web pages: the clinics we serve so far are in the United States.
@@ -112,13 +112,13 @@ class OutboxDispatcher:
                     if room > 0:
                         claimed += uow.outbox.claim_due(now, room, self._lease, channel=channel)
             uow.commit()
-        return claimed
+            return _from_the_clinic(uow, claimed)
 
     def dispatch_key(self, key: str) -> MessageStatus | None:
         """Sends one queued message right away (a login or phone code should not wait for the worker's next
         round); if that fails it stays in the outbox and the worker retries it. None: not due or already sent."""
         with self._uow() as uow:
-            claimed = uow.outbox.claim_due(self._clock.now(), 1, self._lease, key=key)
+            claimed = _from_the_clinic(uow, uow.outbox.claim_due(self._clock.now(), 1, self._lease, key=key))
             uow.commit()
         return self._send(claimed[0]) if claimed else None
 
@@ -138,6 +138,18 @@ class OutboxDispatcher:
             uow.outbox.mark_sent(entry.id, provider_id, self._clock.now())
             uow.commit()
         return MessageStatus.SENT
+
+
+def _from_the_clinic(uow: UnitOfWork, claimed: list[OutboxEntry]) -> list[OutboxEntry]:
+    """The claimed messages with the clinic's name as the emails' sender name (the address stays the
+    deployment's ``PORTAL_MAIL_FROM``), read when sending so a renamed clinic sends under its new name."""
+    if not any(entry.message.channel is Channel.EMAIL for entry in claimed):
+        return claimed
+    clinic = uow.clinic.get()
+    if clinic is None:
+        return claimed
+    return [attrs.evolve(entry, message=attrs.evolve(entry.message, sender_name=clinic.name))
+            if entry.message.channel is Channel.EMAIL else entry for entry in claimed]
 
 
 class OutboxService:

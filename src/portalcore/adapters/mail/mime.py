@@ -6,6 +6,7 @@ import email.policy
 import email.utils
 import hashlib
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 
 from portalcore.domain.outbox import Attachment, OutgoingMessage
@@ -31,7 +32,9 @@ def build_email(message: OutgoingMessage, sender: str, *, date: datetime | None 
     Raises ``ValueError`` when a header (recipient, subject) is malformed, e.g. contains a line break.
     """
     mail = EmailMessage(policy=POLICY)
-    mail["From"] = sender
+    # the clinic's name before the deployment's address, when the dispatcher gave it
+    mail["From"] = Address(message.sender_name, addr_spec=email.utils.parseaddr(sender)[1]) \
+        if message.sender_name else sender
     mail["To"] = message.recipient
     mail["Subject"] = message.subject
     mail["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate(usegmt=True)

@@ -46,6 +46,7 @@ def settings_to_json(settings: ClinicSettings) -> dict[str, Any]:
         "review_request_hours": settings.review_request_hours,
         "waitlist_offer_minutes": settings.waitlist_offer_minutes,
         "phone_checks_per_day": settings.phone_checks_per_day,
+        "deposit_on_cancel": settings.deposit_on_cancel,
     }
 
 

@@ -73,8 +73,12 @@ class InvitationService:
         or has an active login (and when they last logged in). Raises ``NotFound``."""
         with self._kit.uow(readonly=True) as uow:
             self._patient(uow, patient_id)
-            account = uow.access.account_of_patient(patient_id)
-            link = uow.access.latest_link(LinkPurpose.INVITE, patient_id=patient_id)
+            return self.status_in(uow, patient_id)
+
+    def status_in(self, uow: UnitOfWork, patient_id: int) -> PortalStatus:
+        """``status`` inside the caller's transaction (the front desk's audited read of a patient)."""
+        account = uow.access.account_of_patient(patient_id)
+        link = uow.access.latest_link(LinkPurpose.INVITE, patient_id=patient_id)
         invited_at = link.created_at if link else None
         usable = link is not None and link.usable(self._kit.clock.now())
         if account is not None and account.active:

@@ -5,6 +5,9 @@ Every portal page that shows medical data (visits, records, forms, wallet) opens
 
     with self._reads.open(session, Area.VISITS, audit.VIEW_VISITS, ip=ip) as record:
         visits = record.uow.appointments.for_patient(record.access.patient_id)
+
+The clinic's staff (the front desk's terminal, the admin CLI) read through ``open_for_staff``, so their reads are
+in the same log and the patient's "who viewed my record" page lists them as the clinic.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import attrs
 
 from portalcore.domain import audit
 from portalcore.domain.access import PortalSession
+from portalcore.domain.errors import NotFound
 from portalcore.domain.proxies import Area
 from portalcore.ports import UnitOfWork
 from portalcore.services.access.kit import AccessKit, Actor
@@ -51,4 +55,18 @@ class MedicalReads:
             yield OpenRecord(uow, access)
             self._kit.audit(uow, action, Actor(access.actor, access.account_id, ip), patient_id=access.patient_id,
                             as_proxy=access.as_proxy, **detail)
+            uow.commit()
+
+    @contextmanager
+    def open_for_staff(self, patient_id: int, action: str, actor: Actor, **detail: Any) -> Iterator[UnitOfWork]:
+        """Opens a patient's record for the clinic's staff (``actor``: the front desk, an admin; staff have no
+        portal login yet) and records the read as ``action`` by that actor, committed with the read as in
+        ``open``. Raises ``NotFound`` when there is no such patient (nothing is recorded then)."""
+        if not action.startswith(audit.VIEW_PREFIX):
+            raise ValueError(f"a read is audited as a view_… event, not {action!r}")
+        with self._kit.uow() as uow:
+            if uow.patients.get(patient_id) is None:
+                raise NotFound("Patient %(id)s does not exist.", id=patient_id)
+            yield uow
+            self._kit.audit(uow, action, attrs.evolve(actor, account_id=None), patient_id=patient_id, **detail)
             uow.commit()

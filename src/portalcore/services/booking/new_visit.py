@@ -22,13 +22,15 @@ def settle_new_visit(uow: UnitOfWork, composer: MessageComposer, clinic: Clinic,
                      visit: Appointment, *, manage_link: str, now: datetime) -> list[FormTemplate]:
     """Routes the forms the visit's services ask for (questionnaires and consents to fill in, instructions to
     read), queues the confirmation and the pre-treatment instructions, and plans reminders and aftercare.
-    Returns the routed form templates."""
+    Returns the routed form templates, each once."""
     assert patient.id is not None and visit.id is not None
     templates = {f.slug: f for f in uow.catalog.forms()}
     services = [uow.catalog.service(slug) for slug in visit.services]
-    wanted = [templates[slug] for service in services if service is not None for slug in service.forms
-              if slug in templates]
-    uow.bookings.add_forms(patient.id, route_forms(wanted, visit.id, now, visit.start_at), now)
+    asked = [templates[slug] for service in services if service is not None for slug in service.forms
+             if slug in templates]
+    routed = route_forms(asked, visit.id, now, visit.start_at)  # a form two services carry is sent once
+    uow.bookings.add_forms(patient.id, routed, now)
+    wanted = [templates[form.form] for form in routed]
     queue_confirmation(uow, composer, clinic, patient, visit, now=now, manage_link=manage_link)
     language = patient_language(patient, clinic)
     instructions = [{"title": f.title, "body": f.body} for f in (localized(form, language) for form in wanted)

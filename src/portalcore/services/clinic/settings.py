@@ -45,6 +45,7 @@ def settings_as_file(settings: ClinicSettings) -> dict[str, Any]:
         "review_request_hours": settings.review_request_hours,
         "waitlist_offer_minutes": settings.waitlist_offer_minutes,
         "phone_checks_per_day": settings.phone_checks_per_day,
+        "deposit_on_cancel": settings.deposit_on_cancel,
         "cancellation.window_hours": policy.window_hours,
         "cancellation.fee_cents": policy.fee.cents,
         "cancellation.text": policy.text,

@@ -13,8 +13,10 @@ from portalcore.domain.patients import Patient, check_names, normalize_email, pl
 from portalcore.domain.proxies import ProxyGrant
 from portalcore.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.access.grants import clinic_zone
-from portalcore.services.access.invitations import InvitationService
+from portalcore.domain import audit
+from portalcore.services.access.invitations import InvitationService, PortalStatus
 from portalcore.services.access.kit import Actor
+from portalcore.services.access.medical_reads import MedicalReads
 from portalcore.services.contact import check_email, check_mobile
 
 @attrs.frozen
@@ -27,10 +29,19 @@ class ProxyEntry:
     active: bool  # not revoked, not expired, not ended by the patient's 18th birthday
 
 
+@attrs.frozen
+class PatientProfile:
+    """What the clinic's staff see when they open a patient: contact details, portal access and proxies."""
+
+    patient: Patient
+    portal: PortalStatus
+    proxies: tuple[ProxyEntry, ...]
+
+
 class PatientService:
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, invitations: InvitationService,
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, invitations: InvitationService, reads: MedicalReads,
                  default_region: str = "US") -> None:
-        self._uow, self._clock, self._invitations = uow, clock, invitations
+        self._uow, self._clock, self._invitations, self._reads = uow, clock, invitations, reads
         self._region = default_region
 
     def add(self, *, first_name: str, last_name: str, email: str = "", mobile: str = "",
@@ -63,6 +74,15 @@ class PatientService:
         with self._uow(readonly=True) as uow:
             return _patient(uow, patient_id)
 
+    def profile(self, patient_id: int, *, actor: Actor) -> PatientProfile:
+        """Opens a patient for the clinic's staff: contact details, portal status and proxies. The read is
+        audited as ``actor`` (the front desk, an admin), so the patient's "who viewed my record" page lists it.
+        Raises ``NotFound``."""
+        with self._reads.open_for_staff(patient_id, audit.VIEW_PROFILE, actor) as uow:
+            patient = _patient(uow, patient_id)
+            return PatientProfile(patient, self._invitations.status_in(uow, patient_id),
+                                  tuple(self._proxy_entries(uow, patient)))
+
     def find(self, text: str, limit: int = 50) -> list[Patient]:
         """Patients whose name, email or phone contain every word of ``text``."""
         with self._uow(readonly=True) as uow:
@@ -81,15 +101,17 @@ class PatientService:
     def proxies(self, patient_id: int) -> list[ProxyEntry]:
         """Everyone given access to the patient's portal, revoked and ended grants included, oldest first.
         Raises ``NotFound``."""
-        now = self._clock.now()
         with self._uow(readonly=True) as uow:
-            patient, zone = _patient(uow, patient_id), clinic_zone(uow)
-            entries = []
-            for grant in uow.access.grants_for_patient(patient_id):
-                account = uow.access.account(grant.account_id)
-                name = f"{account.first_name} {account.last_name}".strip() if account else ""
-                entries.append(ProxyEntry(grant, name, account.email if account else "",
-                                          grant.active(now, patient.date_of_birth, zone)))
+            return self._proxy_entries(uow, _patient(uow, patient_id))
+
+    def _proxy_entries(self, uow: UnitOfWork, patient: Patient) -> list[ProxyEntry]:
+        now, zone = self._clock.now(), clinic_zone(uow)
+        entries = []
+        for grant in uow.access.grants_for_patient(patient.id or 0):
+            account = uow.access.account(grant.account_id)
+            name = f"{account.first_name} {account.last_name}".strip() if account else ""
+            entries.append(ProxyEntry(grant, name, account.email if account else "",
+                                      grant.active(now, patient.date_of_birth, zone)))
         return entries
 
 

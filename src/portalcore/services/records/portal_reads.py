@@ -28,6 +28,7 @@ from portalcore.services.clinic.catalog import require_clinic
 
 # Payments that took money for a visit's deposit (an authorization alone is not a payment).
 PAID = frozenset({"succeeded", "captured"})
+AFTER_CANCEL = frozenset({"deposit_refund", "refund_pending", "wallet_credit"})  # see visits/cancel_money.py
 LOG_PAGE_SIZE = 25
 MAX_LOG_PAGE_SIZE = 100
 
@@ -47,6 +48,10 @@ class VisitView:
     price: Money
     deposit_paid: Money
     id: int = 0
+    # what became of the deposit of a cancelled visit (the rest of it paid the fee or was kept by the clinic)
+    deposit_refunded: Money = Money(0)
+    deposit_refund_pending: Money = Money(0)
+    deposit_to_wallet: Money = Money(0)
     may_move: bool = False  # booked, not begun, and the clinic lets patients move it online now
     may_cancel: bool = False  # booked, not begun, and the clinic lets patients cancel online
 
@@ -56,8 +61,9 @@ class PatientVisits:
     patient_name: str
     as_proxy: bool  # the reader acts for someone else
     time_zone: str
-    upcoming: list[VisitView]  # not yet over, soonest first (cancelled ones included, marked)
-    past: list[VisitView]  # newest first
+    upcoming: list[VisitView]  # not yet over and not cancelled, soonest first
+    past: list[VisitView]  # newest first (cancelled ones included, marked)
+    cancelled: list[VisitView] = attrs.field(factory=list)  # would not be over yet, but were cancelled; soonest first
 
 
 class Who(str, Enum):
@@ -104,9 +110,11 @@ class PatientPortalService:
             views = VisitViews(record.uow, clinic, record.access.patient_id, now, language)
             visits = [views.view(v) for v in record.uow.appointments.for_patient(record.access.patient_id)]
             name = _patient_name(record)
-        upcoming = sorted((v for v in visits if v.end_at > now), key=lambda v: v.start_at)
+        ahead = sorted((v for v in visits if v.end_at > now), key=lambda v: v.start_at)
         past = sorted((v for v in visits if v.end_at <= now), key=lambda v: v.start_at, reverse=True)
-        return PatientVisits(name, record.access.as_proxy, clinic.time_zone, upcoming, past)
+        return PatientVisits(name, record.access.as_proxy, clinic.time_zone,
+                             [v for v in ahead if v.status is not AppointmentStatus.CANCELLED], past,
+                             [v for v in ahead if v.status is AppointmentStatus.CANCELLED])
 
     def access_log(self, session: PortalSession, *, page: int = 1, per_page: int = LOG_PAGE_SIZE,
                    ip: str = "") -> AccessLog:
@@ -137,11 +145,11 @@ class VisitViews:
     def __init__(self, uow: UnitOfWork, clinic: Clinic, patient_id: int, now: datetime, language: str = "") -> None:
         self._zone, self._currency = ZoneInfo(clinic.time_zone), clinic.currency
         self._settings, self._now = clinic.settings, now
-        self._deposits: dict[int | None, int] = {}
+        self._money: dict[tuple[str, int | None], int] = {}  # (kind, visit id): cents
         for payment in uow.bookings.patient_payments(patient_id):  # one query, not one per visit
-            if payment.kind == "deposit" and payment.status in PAID:
-                self._deposits[payment.appointment_id] = self._deposits.get(payment.appointment_id, 0) + \
-                    payment.amount.cents
+            if payment.kind in AFTER_CANCEL or (payment.kind == "deposit" and payment.status in PAID):
+                key = (payment.kind, payment.appointment_id)
+                self._money[key] = self._money.get(key, 0) + payment.amount.cents
         self._providers = {p.slug: p.name for p in uow.catalog.providers()}
         self._locations = {loc.slug: loc for loc in uow.catalog.locations()}
         self._services = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
@@ -156,9 +164,16 @@ class VisitViews:
             provider=self._providers.get(visit.provider, visit.provider),
             location=place.name if place else visit.location, location_address=place.address if place else "",
             status=visit.status, price=Money(visit.price_cents, self._currency),
-            deposit_paid=Money(self._deposits.get(visit.id, 0), self._currency), id=visit.id or 0,
+            deposit_paid=self._amount("deposit", visit), id=visit.id or 0,
+            deposit_refunded=self._amount("deposit_refund", visit),
+            deposit_refund_pending=self._amount("refund_pending", visit),
+            deposit_to_wallet=self._amount("wallet_credit", visit),
             may_move=changeable and why_patient_may_not_move(self._settings, visit.start_at, self._now) is None,
             may_cancel=changeable and why_patient_may_not_cancel(self._settings) is None)
+
+
+    def _amount(self, kind: str, visit: Appointment) -> Money:
+        return Money(self._money.get((kind, visit.id), 0), self._currency)
 
 
 def _patient_name(record: OpenRecord) -> str:

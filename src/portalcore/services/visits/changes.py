@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import attrs
-from babel.numbers import format_currency
 
+from portalcore.domain import audit
 from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.audit import AuditEvent
-from portalcore.domain.availability import Slot, open_slots
-from portalcore.domain.booking import CardOnFile, PaymentRecord
+from portalcore.domain.availability import Slot, open_slots, within_working_hours
+from portalcore.domain.booking import CardOnFile
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import local_day_bounds
-from portalcore.domain.errors import InvalidInput, NotFound, PaymentDeclined, PaymentUnavailable
+from portalcore.domain.errors import InvalidInput, NotFound
 from portalcore.domain.money import Money
 from portalcore.domain.policies import (
-    NOT_BOOKED, cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move,
+    NOT_BOOKED, CancelTerms, cancel_terms, cancellation_fee, why_patient_may_not_cancel, why_patient_may_not_move,
 )
-from portalcore.domain.translations import in_language
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from portalcore.services.booking.availability import MAX_RANGE_DAYS, bookable_days, check_reach, staff_days
 from portalcore.services.clinic.catalog import require_clinic
 from portalcore.services.delivery import MessageComposer
-from portalcore.services.visits.messages import local_when, patient_language, visit_context, visit_when
+from portalcore.services.visits.cancel_money import CancelMoney, deposit_total, money_context, visit_deposits
+from portalcore.services.visits.messages import patient_language, visit_calendar, visit_context, visit_when
 from portalcore.services.visits.timed_events import schedule_visit, unschedule_visit
 from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 
@@ -33,8 +32,13 @@ from portalcore.services.visits.waitlist import WaitlistKit, offer_freed_time
 @attrs.frozen
 class Cancellation:
     appointment: Appointment
-    fee: Money
-    fee_charged: bool  # False with a fee: no card, or the card was declined; the fee is owed
+    terms: CancelTerms  # the fee, the deposit's part in it, and what became of the rest of the deposit
+    fee_charged: bool  # False with a part of the fee to charge: no card, or the card was declined; it is owed
+    refunded: Money  # what went back to the card under the "refund" rule (less than owed: the rest is pending)
+
+    @property
+    def fee(self) -> Money:
+        return self.terms.fee
 
 
 class VisitService:
@@ -51,11 +55,24 @@ class VisitService:
         return cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency),
                                 visit.start_at, self._clock.now())
 
+    def preview_cancel(self, appointment_id: int) -> CancelTerms:
+        """What cancelling now would cost and what would become of the deposit (shown before the patient
+        confirms). Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more."""
+        with self._uow(readonly=True) as uow:
+            clinic = require_clinic(uow.clinic.get())
+            visit = self._booked(uow.appointments.get(appointment_id))
+            deposit = deposit_total(visit_deposits(uow, visit), clinic.currency)
+        fee = cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency),
+                               visit.start_at, self._clock.now())
+        return cancel_terms(fee, deposit, clinic.settings.deposit_on_cancel)
+
     def cancel(self, appointment_id: int, *, by_patient: bool, waive_fee: bool = False,
                audit_event: AuditEvent | None = None) -> Cancellation:
-        """Cancels a booked visit and frees its time. A patient pays the clinic's late-cancellation fee from the
-        card on file (the front desk may waive it); a declined card still cancels and leaves the fee owed.
-        ``audit_event`` (who cancelled it in the portal) is written with the change.
+        """Cancels a booked visit and frees its time. The clinic's late-cancellation fee (the front desk may waive
+        it) is paid from the visit's deposit first and the rest charged to the card on file (a declined card
+        still cancels and leaves it owed); what the fee leaves of the deposit is kept, refunded or moved to the
+        wallet as the clinic's ``deposit_on_cancel`` says. The patient is emailed all of it. ``audit_event`` (who
+        cancelled it in the portal) is written with the change.
 
         Raises ``NotFound``, or ``InvalidInput`` when the visit is not booked any more or the clinic does not
         let patients cancel online."""
@@ -66,57 +83,47 @@ class VisitService:
             refusal = why_patient_may_not_cancel(clinic.settings) if by_patient else None
             if refusal:
                 raise InvalidInput(refusal)
-            cards = _fee_cards(uow, visit)
+            cards, deposits = _fee_cards(uow, visit), visit_deposits(uow, visit)
         fee = Money(0, clinic.currency) if waive_fee else cancellation_fee(
             clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at, now)
-        key = f"appointment:{visit.id}:cancellation-fee"
-        payment, status = None, "owed"
-        if fee.cents and cards:
-            try:
-                payment = self._payments.charge(
-                    customer_id=cards[0].customer_id, payment_method_id=cards[0].payment_method_id,
-                    amount_cents=fee.cents, currency=fee.currency, idempotency_key=key,
-                    description="Late cancellation fee")
-                status = payment.status.value
-            except (PaymentDeclined, PaymentUnavailable):
-                status = "declined"
+        money = CancelMoney(self._payments, visit, cancel_terms(fee, deposit_total(deposits, clinic.currency),
+                                                                clinic.settings.deposit_on_cancel))
+        money.charge_fee(cards)
+        money.refund_deposit(deposits)
         with self._uow() as uow:
             current = self._booked(uow.appointments.get(appointment_id))
             uow.appointments.set_status(appointment_id, AppointmentStatus.CANCELLED)
             unschedule_visit(uow, appointment_id, now)
             if self._waitlist is not None:
                 offer_freed_time(uow, self._waitlist, clinic, current)
-            if fee.cents:
-                uow.bookings.add_payment(PaymentRecord(
-                    idempotency_key=key, patient_id=current.patient_id, kind="cancellation_fee",
-                    provider_payment_id=payment.id if payment else "", amount=fee, status=status,
-                    simulated=bool(payment and payment.simulated), appointment_id=appointment_id), now)
+            money.record(uow, now)
             patient = uow.patients.get(current.patient_id)
             if patient is not None and patient.email:
-                language = patient.language or clinic.language
-                names = {s.slug: in_language(s, "name", language) for s in uow.catalog.services()}
+                language = patient_language(patient, clinic)
+                context = visit_context(uow, clinic, patient, current) | money_context(money, language) | {
+                    "book_link": f"{self._base_url}/", "manage_link": self._manage_link(current)}
                 uow.outbox.add(self._composer.email(
                     "appointment_cancelled", to=patient.email, language=language,
-                    key=f"appointment:{appointment_id}:cancelled:email",
-                    context={"clinic_name": clinic.name, "patient_name": patient.first_name,
-                             "when": local_when(current.start_at, clinic, language),
-                             "services": [names.get(s, s) for s in current.services],
-                             "fee": format_currency(Decimal(fee.cents) / 100, fee.currency, locale=language)
-                             if fee.cents else "",
-                             "fee_charged": payment is not None, "book_link": f"{self._base_url}/"}), now)
+                    key=f"appointment:{appointment_id}:cancelled:email", context=context,
+                    attachments=(visit_calendar(uow, clinic, current, context, now, cancelled=True),)), now)
             if audit_event is not None:
                 uow.access.record(audit_event)
             uow.commit()
-        return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), fee, payment is not None)
+        return Cancellation(attrs.evolve(current, status=AppointmentStatus.CANCELLED), money.terms,
+                            money.fee_charged, money.refunded)
 
     def reschedule(self, appointment_id: int, start_at: datetime, *, by_patient: bool,
-                   audit_event: AuditEvent | None = None) -> Appointment:
+                   audit_event: AuditEvent | None = None, force_reason: str = "",
+                   staff: str = "front desk") -> Appointment:
         """Moves a booked visit (same provider, place and services) to ``start_at``; its reminders and aftercare
         move with it in the same transaction and the patient is told. A patient may only pick a time the clinic
-        offers online (``patient_times``), and not inside the cancellation window (the front desk may do either).
-        ``audit_event`` (who moved it in the portal) is written with the change.
+        offers online (``patient_times``), and not inside the cancellation window. The clinic's staff may pick any
+        minute inside the provider's working hours at the visit's place, or outside them only with a
+        ``force_reason``, which is audited as ``staff`` with the move. ``audit_event`` (who moved it in the
+        portal) is written with the change.
 
-        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time) or ``SlotTaken``."""
+        Raises ``NotFound``, ``InvalidInput`` (not booked, not allowed, not an open time, outside working hours)
+        or ``SlotTaken``."""
         now = self._clock.now()
         with self._uow() as uow:
             clinic = require_clinic(uow.clinic.get())
@@ -127,6 +134,12 @@ class VisitService:
                 return visit
             if by_patient:
                 self._patient_may_move(uow, clinic, visit, start_at, now)
+            elif force_reason.strip():
+                audit_event = audit_event or AuditEvent(
+                    action=audit.VISIT_MOVED, at=now, actor=staff, patient_id=visit.patient_id,
+                    detail={"visit_id": appointment_id, "outside_working_hours": True, "reason": force_reason.strip()})
+            else:
+                _within_hours(uow, clinic, visit, start_at)
             shift = start_at - visit.start_at
             uow.appointments.move(appointment_id, start_at, visit.end_at + shift, visit.busy_until + shift)
             moved = attrs.evolve(visit, start_at=start_at, end_at=visit.end_at + shift,
@@ -138,16 +151,22 @@ class VisitService:
                 offer_freed_time(uow, self._waitlist, clinic, visit)  # the time it left
             patient = uow.patients.get(visit.patient_id)
             if patient is not None and patient.email:
+                context = visit_context(uow, clinic, patient, moved) | {
+                    "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
+                    "manage_link": f"{self._base_url}/portal"}
+                calendar = visit_calendar(uow, clinic, moved, context | {"manage_link": self._manage_link(moved)}, now)
                 uow.outbox.add(self._composer.email(
                     "appointment_moved", to=patient.email, language=patient_language(patient, clinic),
-                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email",
-                    context=visit_context(uow, clinic, patient, moved) | {
-                        "old_when": visit_when(visit, clinic, patient_language(patient, clinic)),
-                        "manage_link": f"{self._base_url}/portal"}), now)
+                    key=f"appointment:{appointment_id}:moved:{int(start_at.timestamp())}:email", context=context,
+                    attachments=(calendar,)), now)
             if audit_event is not None:
                 uow.access.record(audit_event)
             uow.commit()
         return moved
+
+    def _manage_link(self, visit: Appointment) -> str:
+        """Where the patient manages the visit: its booking page, or the portal for a front-desk booking."""
+        return f"{self._base_url}/bookings/{visit.reference}" if visit.reference else f"{self._base_url}/portal"
 
     def open_times(self, appointment_id: int, day: date) -> list[Slot]:
         """The times on clinic-local ``day`` the front desk can move a booked visit to: its provider free for the
@@ -205,6 +224,19 @@ def _fee_cards(uow: UnitOfWork, visit: Appointment) -> list[CardOnFile]:
     payers = {p.patient_id for p in uow.bookings.payments(visit.id) if p.kind in ("deposit", "card_check")}
     payer = next(iter(sorted(payers - {visit.patient_id})), None)
     return uow.bookings.cards(payer if payer is not None else visit.patient_id)
+
+
+def _within_hours(uow: UnitOfWork, clinic: Clinic, visit: Appointment, start_at: datetime) -> None:
+    provider = uow.catalog.provider(visit.provider)
+    zone = ZoneInfo(clinic.time_zone)
+    if provider is not None and within_working_hours(
+            provider, start_at, zone=zone, location=visit.location,
+            busy_minutes=int((visit.busy_until - visit.start_at).total_seconds() // 60)):
+        return
+    who = provider.name if provider else visit.provider
+    raise InvalidInput("%(time)s is outside %(provider)s's working hours at this visit's place; choose a time "
+                       "inside them, or force the move with a reason.",
+                       time=f"{start_at.astimezone(zone):%Y-%m-%d %H:%M}", provider=who)
 
 
 def _patient_range(clinic: Clinic, now: datetime) -> dict[str, datetime]:

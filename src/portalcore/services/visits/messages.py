@@ -56,18 +56,20 @@ def queue_confirmation(uow: UnitOfWork, composer: MessageComposer, clinic: Clini
     if patient.email:
         uow.outbox.add(composer.email("appointment_confirmation", to=patient.email, language=language,
                                       context=context, key=f"appointment:{visit.id}:confirmation:email",
-                                      attachments=(_calendar(uow, clinic, visit, context, now),)), now)
+                                      attachments=(visit_calendar(uow, clinic, visit, context, now),)), now)
     if patient.mobile:
         uow.outbox.add(composer.sms("appointment_confirmation_sms", to=patient.mobile, language=language,
                                     context=context, key=f"appointment:{visit.id}:confirmation:sms"), now)
 
 
-def _calendar(uow: UnitOfWork, clinic: Clinic, visit: Appointment, context: dict[str, Any],
-              now: datetime) -> Attachment:
+def visit_calendar(uow: UnitOfWork, clinic: Clinic, visit: Appointment, context: dict[str, Any],
+                   now: datetime, *, cancelled: bool = False) -> Attachment:
+    """The visit's .ics for its emails (``context`` from ``visit_context`` with a ``manage_link``): the same UID
+    every time, a higher SEQUENCE for each later one, ``METHOD:CANCEL`` once it is ``cancelled``."""
     place = {loc.slug: loc for loc in uow.catalog.locations()}.get(visit.location)
     # a front-desk booking has no public reference; its id keeps the calendar entry's UID stable all the same
     return visit_ics(reference=visit.reference or f"appointment-{visit.id}", start_at=visit.start_at,
                      end_at=visit.end_at, now=now, summary=f"{', '.join(context['services'])} at {clinic.name}",
                      location=f"{place.name}, {place.address}" if place else visit.location,
                      description=f"With {context['provider_name']}. Manage your visit: {context['manage_link']}",
-                     organizer_email=clinic.email)
+                     organizer_email=clinic.email, cancelled=cancelled)

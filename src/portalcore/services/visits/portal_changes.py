@@ -23,7 +23,7 @@ from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import InvalidInput, NotAllowed, NotFound
 from portalcore.domain.money import Money
 from portalcore.domain.policies import (
-    cancellation_fee, why_not_booked, why_patient_may_not_cancel, why_patient_may_not_move,
+    CancelTerms, cancel_terms, cancellation_fee, why_not_booked, why_patient_may_not_cancel, why_patient_may_not_move,
 )
 from portalcore.domain.proxies import Area
 from portalcore.domain.translations import in_language
@@ -49,6 +49,7 @@ class ManagedVisit:
     as_proxy: bool
     time_zone: str
     fee: Money  # what cancelling now costs under the clinic's policy
+    terms: CancelTerms  # that fee, the deposit's part in it, and what would become of the rest of the deposit
     policy: str  # the clinic's cancellation policy in its own words
     move_refusal: str  # why it cannot be moved online now ("" when it can)
     cancel_refusal: str  # why it cannot be cancelled online now ("" when it can)
@@ -85,10 +86,11 @@ class PortalVisitService:
             clinic = require_clinic(uow.clinic.get())
             view = VisitViews(uow, clinic, access.patient_id, now, language).view(visit)
             patient = uow.patients.get(access.patient_id)
-        fee = _fee(clinic, visit, now)
+        fee = fee_now(clinic, visit, now)
+        terms = cancel_terms(fee, view.deposit_paid, clinic.settings.deposit_on_cancel)
         return ManagedVisit(view, patient.full_name if patient else "", access.as_proxy, clinic.time_zone, fee,
-                            in_language(clinic.settings.cancellation, "text", language),
-                            _move_refusal(clinic, visit, now),
+                            terms, in_language(clinic.settings.cancellation, "text", language),
+                            move_refusal(clinic, visit, now),
                             self._cancel_refusal(session, access, clinic, visit, fee, now))
 
     def move_options(self, session: PortalSession, visit_id: int, first_day: date, last_day: date, *,
@@ -161,12 +163,12 @@ def _own(visit: Appointment | None, access: Access) -> Appointment:
     return visit
 
 
-def _fee(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
+def fee_now(clinic: Clinic, visit: Appointment, now: datetime) -> Money:
     if visit.status is not AppointmentStatus.BOOKED:
         return Money(0, clinic.currency)
     return cancellation_fee(clinic.settings.cancellation, Money(visit.price_cents, clinic.currency), visit.start_at,
                             now)
 
 
-def _move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
+def move_refusal(clinic: Clinic, visit: Appointment, now: datetime) -> str:
     return why_not_booked(visit, "moved") or why_patient_may_not_move(clinic.settings, visit.start_at, now) or ""
