@@ -105,6 +105,7 @@ PATHS: dict[str, dict[str, Fill]] = {
     "/portal/visits": {},
     "/portal/visits/{visit_id:int}/reschedule": {"visit_id": lambda w: w.b_visit},
     "/portal/visits/{visit_id:int}/cancel": {"visit_id": lambda w: w.b_visit},
+    "/portal/visits/{visit_id:int}/changed": {"visit_id": lambda w: w.b_visit},
     "/portal/waitlist": {},
     "/portal/waitlist/{entry_id:int}/leave": {"entry_id": lambda w: w.b_waitlist_entry},
     "/portal/activity": {},

@@ -79,6 +79,7 @@ def test_the_holder_of_the_reference_cancels_and_sees_what_became_of_the_deposit
     assert done.status_code == 303 and done.headers["location"] == f"/bookings/{reference}/changed?done=cancelled"
     shown = text_of(client.get(done.headers["location"]).text)
     assert "The visit on Monday 16 November 2026 at 3:00 PM is cancelled" in shown
+    assert "$50.00 of the $50.00 cancellation fee was paid from your deposit." in shown  # carried over the redirect
     assert "Deposit after the cancellation $50.00 kept by the clinic" in shown
     assert status_of(demo_portal, visit_id) == "cancelled"
     assert actors_of(demo_portal, "visit_cancelled") == [("booking reference", None)]

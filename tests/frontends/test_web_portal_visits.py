@@ -129,12 +129,20 @@ def test_cancelling_inside_the_window_pays_the_fee_from_the_deposit_and_says_so(
     assert page.status_code == 200
     assert ("Cancelling now costs $50.00 under the clinic's cancellation policy. The deposit you paid covers it, so "
             "nothing more is charged.") in text_of(page.text)
-    done = client.post(cancel, data=form(page.text, cancel).data("Cancel this visit"))
+    sent = client.post(cancel, data=form(page.text, cancel).data("Cancel this visit"), follow_redirects=False)
+    # POST-redirect-GET: the outcome is a page of its own, so a reload repeats nothing
+    assert sent.status_code == 303 and sent.headers["location"] == f"/portal/visits/{visit_id}/changed?done=cancelled"
+    done = client.get(sent.headers["location"])
 
     assert done.status_code == 200 and title_of(done.text).startswith("Your visit is cancelled")
     assert "$50.00 of the $50.00 cancellation fee was paid from your deposit." in text_of(done.text)
     assert "charged to the card" not in text_of(done.text)
     assert status_of(demo_portal, visit_id) == "cancelled"
+    reloaded = client.get(sent.headers["location"])  # the money was said once; the visit stays cancelled
+    assert title_of(reloaded.text).startswith("Your visit is cancelled")
+    assert "paid from your deposit" not in text_of(reloaded.text)
+    again = client.post(cancel, data=form(page.text, cancel).data("Cancel this visit"))
+    assert "This visit is cancelled, so it cannot be cancelled." in text_of(again.text)
     upcoming, cancelled = text_of(client.get("/portal/visits").text).split("Upcoming", 1)[1].split(" Cancelled ", 1)
     assert "3:00 PM" not in upcoming and "Deposit paid" not in upcoming
     assert "Monday 16 November 2026, 3:00 PM" in cancelled.split(" Past ")[0]

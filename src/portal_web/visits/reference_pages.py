@@ -13,14 +13,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from portal_web.records.views import refused, visit_card
 from portal_web.rendering import Page, render
 from portal_web.sessions import client_ip
+from portal_web.visits.changed import cancelled, changed, moved
 from portal_web.visits.views import ReferencedVisit, RescheduleForm, VisitChanges
 from portalcore.bootstrap import Portal
-from portalcore.domain.appointments import AppointmentStatus
 from portalcore.domain.clinic import Clinic
-from portalcore.domain.errors import PortalError
 
 FirstDay = Annotated[date | None, QueryParameter(name="from", description="The first day shown (YYYY-MM-DD).")]
 Done = Annotated[Literal["moved", "cancelled"] | None, QueryParameter(description="What was just changed.")]
@@ -28,24 +26,6 @@ Done = Annotated[Literal["moved", "cancelled"] | None, QueryParameter(descriptio
 
 def held(request: Request[Any, Any, Any], portal: Portal, reference: str) -> ReferencedVisit:
     return ReferencedVisit(portal, reference, client_ip(request))
-
-
-def changed_page(portal: Portal, clinic: Clinic, lang: str, reference: str, done: str | None) -> Page | Redirect:
-    """What the change did, read again (a reload shows the same); without a change, the booking's page."""
-    views, back = VisitChanges(portal, clinic, lang), f"/bookings/{reference}"
-    try:
-        managed = portal.reference_visits.visit(reference)
-    except PortalError as error:
-        return refused(error, back)
-    view = managed.view
-    if done == "cancelled" and view.status is AppointmentStatus.CANCELLED:
-        page = views.cancelled(None, view.start_at, back)
-    elif done == "moved" and view.status is AppointmentStatus.BOOKED:
-        page = views.moved_to(view.start_at, back)
-    else:
-        return Redirect(back, status_code=303)
-    page.context["visit"] = visit_card(view, views.zone, lang)
-    return page
 
 
 class ReferenceChangePages(Controller):
@@ -69,7 +49,7 @@ class ReferenceChangePages(Controller):
         outcome = VisitChanges(portal, clinic, lang).reschedule(held(request, portal, reference), data)
         if isinstance(outcome, Page):
             return render(request, clinic, lang, outcome)
-        return Redirect(f"/bookings/{reference}/changed?done=moved", status_code=303)
+        return moved(held(request, portal, reference))
 
     @get("/cancel", name="cancel_booking", sync_to_thread=True)
     def cancel_form(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
@@ -82,15 +62,15 @@ class ReferenceChangePages(Controller):
     def cancel(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal], clinic: NamedDependency[Clinic],
                lang: NamedDependency[str], reference: FromPath[str]) -> Template | Redirect:
         """Cancels the visit under the clinic's policy; a refusal shows the cancel page with the reason."""
-        outcome = VisitChanges(portal, clinic, lang).cancel(held(request, portal, reference))
+        target = held(request, portal, reference)
+        outcome = VisitChanges(portal, clinic, lang).cancel(target)
         if isinstance(outcome, Page):
             return render(request, clinic, lang, outcome)
-        return Redirect(f"/bookings/{reference}/changed?done=cancelled", status_code=303)
+        return cancelled(portal, target, outcome)
 
     @get("/changed", name="booking_changed", sync_to_thread=True)
     def changed(self, request: Request[Any, Any, Any], portal: NamedDependency[Portal],
                 clinic: NamedDependency[Clinic], lang: NamedDependency[str], reference: FromPath[str],
                 done: Done = None) -> Template | Redirect:
         """The visit after the change: its new time, or that it is cancelled (with what became of the deposit)."""
-        page = changed_page(portal, clinic, lang, reference, done)
-        return page if isinstance(page, Redirect) else render(request, clinic, lang, page)
+        return changed(request, portal, clinic, lang, held(request, portal, reference), done)

@@ -8,10 +8,11 @@ clinic allows; a refused change comes back as a 4xx page with the reason, and wi
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
+from litestar.response import Redirect
 from msgspec import Struct
 
 from portal_web.booking.views import WEEK, Names, clinic_today, days_of, parse_day, parse_instant
@@ -21,7 +22,7 @@ from portal_web.records.views import refused, visit_card
 from portal_web.rendering import Page
 from portal_web.sessions import Visitor
 from portalcore.bootstrap import Portal
-from portalcore.domain.appointments import Appointment
+from portalcore.domain.appointments import Appointment, AppointmentStatus
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.clock import plausible_day
 from portalcore.domain.errors import PortalError
@@ -220,13 +221,31 @@ class VisitChanges:
         except PortalError as error:
             return self.cancel_form(target, error)
 
-    def cancelled(self, done: Cancellation | None, start: datetime, back: str) -> Page:
-        """The outcome of a cancellation; ``done`` (the money) is known right after it, not when reloaded."""
+    def cancelled(self, done: Cancellation | Any, start: datetime, back: str) -> Page:
+        """The outcome of a cancellation; ``done`` (its ``terms``, ``fee_charged`` and ``refunded``) is known right
+        after it, not when reloaded."""
         return Page("visit_changed.html", {
             "moved": False, "date": date_label(start, self.zone, self.lang), "time": time_label(start, self.zone,
                                                                                               self.lang),
             "terms": done.terms if done else None, "fee_charged": bool(done and done.fee_charged),
             "refunded": done.refunded if done else None, "back": back, "visit": None}, switch_path=back)
+
+    def changed(self, target: VisitTarget, done: str | None, money: Cancellation | Any = None) -> Page | Redirect:
+        """What the change did, read again after the redirect (a reload shows the same): the new time, or that the
+        visit is cancelled, with ``money`` (what the cancellation did with it, when just made). Without a change of
+        that kind, the way back (the visits, or the booking's page)."""
+        try:
+            view = target.managed().view
+        except PortalError as error:
+            return refused(error, target.back)
+        if done == "cancelled" and view.status is AppointmentStatus.CANCELLED:
+            page = self.cancelled(money, view.start_at, target.back)
+        elif done == "moved" and view.status is AppointmentStatus.BOOKED:
+            page = self.moved_to(view.start_at, target.back)
+        else:
+            return Redirect(target.back, status_code=303)
+        page.context["visit"] = visit_card(view, self.zone, self.lang)
+        return page
 
     def _visit(self, managed: ManagedVisit, target: VisitTarget) -> dict[str, object]:
         return {"visit": visit_card(managed.view, self.zone, self.lang), "patient_name": managed.patient_name,
