@@ -53,7 +53,9 @@ def init(demo: Annotated[bool, typer.Option("--demo", help="Load the demo clinic
 @reports_errors
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-          worker: Annotated[bool, typer.Option(help="Also send queued email/SMS from this process.")] = True) -> None:
+          worker: Annotated[bool, typer.Option(help="Also send queued email/SMS from this process.")] = True,
+          access_log: Annotated[bool, typer.Option(help="Log every request (off: a line per request costs "
+                                                        "time under load).")] = False) -> None:
     """Serve the patient portal (and, unless --no-worker, dispatch the outbox in the background)."""
     import uvicorn
 
@@ -75,7 +77,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
         if worker:
             jobs = portal.background_jobs()
             jobs.start()
-        uvicorn.run(create_app(portal), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(portal), host=host, port=port, log_level="info", access_log=access_log)
     finally:
         if jobs:
             jobs.shutdown()

@@ -322,3 +322,13 @@ def test_links_queued_from_the_cli_point_where_portal_serve_listens(
     assert token
     configured = env | {"PORTAL_BASE_URL": "https://portal.lumen.example"}  # a configured address always wins
     assert cli(configured, "config", "show")["base_url"] == "https://portal.lumen.example"
+
+
+def test_serve_logs_no_line_per_request_unless_asked(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr("portal_web.app.create_app", lambda portal: None)
+    assert runner.invoke(app, ["serve", "--port", "8151", "--no-worker"], env=env).exit_code == 0
+    assert runner.invoke(app, ["serve", "--port", "8151", "--no-worker", "--access-log"], env=env).exit_code == 0
+    assert [call["access_log"] for call in calls] == [False, True]

@@ -4,11 +4,15 @@ grow with the size of the clinic (a query per provider would)."""
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 import pytest
 from litestar.testing import TestClient
 
+from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal, read_clinic_file
+from tests.fakes.memory import RecordingSender
+from tests.frontends.test_web_portal_visits import olivia_signed_in
 from tests.statements import counted
 
 AVAILABILITY = "/api/v1/availability?services=neurotoxin&provider=any&from=2026-11-20&to=2026-11-26"
@@ -40,3 +44,17 @@ def test_availability_runs_as_many_statements_with_twenty_more_providers(client:
     with counted(demo_portal) as after:
         assert client.get(AVAILABILITY).status_code == 200
     assert len(after) == len(before)
+
+
+def test_signed_in_pages_read_without_writing_and_note_the_visit_once_a_minute(
+        client: TestClient, demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
+    olivia_signed_in(client, demo_portal, mailer)
+    clock.advance(timedelta(minutes=2))
+    with counted(demo_portal) as first:
+        assert client.get("/portal").status_code == 200
+    with counted(demo_portal) as second:
+        assert client.get("/portal").status_code == 200
+    assert [s for s in second if s.startswith(("UPDATE", "INSERT", "DELETE", "BEGIN IMMEDIATE"))] == []
+    assert [s for s in first if s.startswith("UPDATE portal_session")]  # two minutes on: last seen moves on
+    clock.advance(timedelta(minutes=29))  # idle for less than the 30-minute timeout since that request
+    assert client.get("/portal", follow_redirects=False).status_code == 200

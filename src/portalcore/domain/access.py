@@ -131,6 +131,8 @@ class LoginChallenge(CodeRules):
     id: int | None = None
 
 
+SEEN_EVERY = timedelta(minutes=1)  # how often a session's last-seen time is written
+
 @attrs.frozen
 class PortalSession:
     """A logged-in browser. The cookie holds a random id; only its keyed hash is stored."""
@@ -152,6 +154,11 @@ class PortalSession:
         """Not logged out, not past the absolute limit, not idle too long."""
         return (self.ended_at is None and now < self.expires_at
                 and now < self.last_seen_at + policy.idle_timeout)
+
+    def seen_long_ago(self, now: datetime) -> bool:
+        """Whether ``last_seen_at`` is worth moving on: at most once a ``SEEN_EVERY``, so pages read without
+        writing (the idle timeout is half an hour; a minute more or less of it does not matter)."""
+        return now - self.last_seen_at >= SEEN_EVERY
 
     def recently_authenticated(self, now: datetime, policy: AccessPolicy) -> bool:
         last = self.reauthenticated_at or self.created_at

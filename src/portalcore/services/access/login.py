@@ -229,12 +229,13 @@ class LoginService:
         if not token:
             return None
         now = self._kit.clock.now()
-        with self._kit.uow() as uow:
+        with self._kit.uow(readonly=True) as uow:  # most requests only read: no write lock for them
             found = uow.access.session_by_token(self._kit.digest(token))
             if found is None or not found.alive(now, self._kit.policy) or not self._kit.is_open(uow):
                 return None
-            if (now - found.last_seen_at).total_seconds() >= 30:  # spare a write per request
-                found = attrs.evolve(found, last_seen_at=now)
+        if found.seen_long_ago(now):
+            found = attrs.evolve(found, last_seen_at=now)
+            with self._kit.uow() as uow:
                 uow.access.save_session(found)
                 uow.commit()
         return found
