@@ -26,11 +26,12 @@ def _signature(secret: str, name: str, path: str, payload: str) -> str:
     return hmac.new(key, f"{path}|{payload}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def flash_cookie(secret: str, name: str, path: str, facts: Mapping[str, Any], *, secure: bool) -> Cookie:
-    """``facts`` (JSON-able) for the page at ``path``."""
+def flash_cookie(secret: str, name: str, path: str, facts: Mapping[str, Any], *, secure: bool,
+                 max_age: int = MAX_AGE) -> Cookie:
+    """``facts`` (JSON-able) for the page at ``path``, for ``max_age`` seconds."""
     payload = base64.urlsafe_b64encode(json.dumps(dict(facts)).encode()).decode()
     return Cookie(key=name, value=f"{payload}.{_signature(secret, name, path, payload)}", path=path,
-                  max_age=MAX_AGE, secure=secure, httponly=True, samesite="lax")
+                  max_age=max_age, secure=secure, httponly=True, samesite="lax")
 
 
 def read_flash(secret: str, name: str, path: str, cookies: Mapping[str, str]) -> dict[str, Any] | None:
