@@ -18,6 +18,7 @@ from portalcore.adapters.clock import SystemClock
 from portalcore.adapters.scheduler import ApschedulerRunner
 from portalcore.adapters.sql import migrate
 from portalcore.adapters.sql.engine import make_engine
+from portalcore.adapters.sql.catalog_cache import CatalogCache
 from portalcore.adapters.sql.unit_of_work import SqlUnitOfWork
 from portalcore.adapters.totp import PyotpOneTimePasswords
 from portalcore.adapters.webauthn_passkeys import WebauthnPasskeyVerifier
@@ -178,7 +179,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
         except BaseException:
             engine.dispose()
             raise
-    uow = partial(SqlUnitOfWork, engine, clock.now)
+    uow = partial(SqlUnitOfWork, engine, clock.now, cache=CatalogCache())
     mailer = mailer or build_mailer(settings)
     sms = sms or build_sms(settings)
     composer = MessageComposer(renderer or Jinja2MessageRenderer())

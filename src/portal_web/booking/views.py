@@ -90,22 +90,8 @@ def cart_lines(cart: Cart, services: Iterable[Service]) -> list[CartLine]:
 
 def addable(portal: Portal, cart: Cart) -> list[tuple[ServiceCategory, list[tuple[Service, str]]]]:
     """Per category, the services one provider can still do together with the cart (and their add links)."""
-    found = []
-    for listing in portal.catalog.online_catalog():
-        offers = []
-        for service in listing.services:
-            if service.slug in cart.services:
-                continue
-            try:
-                bigger = cart.add(service.slug)
-                plan = portal.booking.plan(bigger.services)
-            except InvalidInput:
-                continue
-            if plan.providers:
-                offers.append((service, cart_href(bigger.services)))
-        if offers:
-            found.append((listing.category, offers))
-    return found
+    return [(listing.category, [(service, cart_href(cart.add(service.slug).services)) for service in listing.services])
+            for listing in portal.booking.addable(cart.services)]
 
 
 def cart_page(portal: Portal, cart: Cart) -> Page:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from portalcore.adapters.sql.catalog_cache import CatalogReads
 from portalcore.adapters.sql.tables import (
     CategoryRow, ClinicRow, FormTemplateRow, LocationRow, ProviderRow, ServiceFormRow, ServiceProviderRow,
     ServiceRow, TimeOffRow,
@@ -82,10 +83,14 @@ def _period(p: WorkingHours | Break) -> dict[str, Any]:
 
 
 class SqlClinicRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, reads: CatalogReads | None = None) -> None:
         self.session = session
+        self._reads = reads or CatalogReads(session, None)
 
     def get(self) -> Clinic | None:
+        return self._reads.get("clinic", self._clinic)
+
+    def _clinic(self) -> Clinic | None:
         row = self.session.exec(select(ClinicRow).order_by(ClinicRow.id)).first()
         if row is None:
             return None
@@ -99,17 +104,22 @@ class SqlClinicRepository:
         row.name, row.time_zone, row.currency = clinic.name, clinic.time_zone, clinic.currency
         row.language, row.email, row.phone = clinic.language, clinic.email, clinic.phone
         row.settings = settings_to_json(clinic.settings)
+        self._reads.changed()
         self.session.add(row)
         self.session.flush()
         return self.get() or clinic
 
 
 class SqlCatalogRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, reads: CatalogReads | None = None) -> None:
         self.session = session
+        self._reads = reads or CatalogReads(session, None)
 
     # -- locations
     def locations(self) -> list[Location]:
+        return self._reads.get("locations", self._locations)
+
+    def _locations(self) -> list[Location]:
         rows = self.session.exec(select(LocationRow).order_by(LocationRow.name)).all()
         return [Location(slug=r.slug, name=r.name, address=r.address, phone=r.phone, id=r.id) for r in rows]
 
@@ -121,13 +131,15 @@ class SqlCatalogRepository:
 
     # -- providers
     def providers(self) -> list[Provider]:
+        return self._reads.get("providers", self._providers)
+
+    def _providers(self) -> list[Provider]:
         rows = self.session.exec(select(ProviderRow).order_by(ProviderRow.name)).all()
         offs = self._time_off([row.id for row in rows if row.id is not None])
         return [self._provider(row, offs.get(row.id, [])) for row in rows]
 
     def provider(self, slug: str) -> Provider | None:
-        row = self._by_slug(ProviderRow, slug)
-        return self._provider(row, self._time_off([row.id]).get(row.id, [])) if row and row.id else None
+        return next((p for p in self.providers() if p.slug == slug), None)
 
     def save_provider(self, provider: Provider) -> Provider:
         row = self._by_slug(ProviderRow, provider.slug) or ProviderRow(slug=provider.slug, name=provider.name)
@@ -165,6 +177,9 @@ class SqlCatalogRepository:
 
     # -- categories
     def categories(self) -> list[ServiceCategory]:
+        return self._reads.get("categories", self._categories)
+
+    def _categories(self) -> list[ServiceCategory]:
         rows = self.session.exec(select(CategoryRow).order_by(CategoryRow.position, CategoryRow.name)).all()
         return [ServiceCategory(slug=r.slug, name=r.name, position=r.position, id=r.id,
                                 translations=_texts(r.translations)) for r in rows]
@@ -178,11 +193,11 @@ class SqlCatalogRepository:
 
     # -- services
     def services(self) -> list[Service]:
-        return self._services(select(ServiceRow, CategoryRow.slug).join(CategoryRow).order_by(ServiceRow.name))
+        return self._reads.get("services", lambda: self._services(
+            select(ServiceRow, CategoryRow.slug).join(CategoryRow).order_by(ServiceRow.name)))
 
     def service(self, slug: str) -> Service | None:
-        found = self._services(select(ServiceRow, CategoryRow.slug).join(CategoryRow).where(ServiceRow.slug == slug))
-        return found[0] if found else None
+        return next((s for s in self.services() if s.slug == slug), None)
 
     def _services(self, query: Any) -> list[Service]:
         pairs = self.session.exec(query).all()
@@ -237,6 +252,9 @@ class SqlCatalogRepository:
 
     # -- forms
     def forms(self) -> list[FormTemplate]:
+        return self._reads.get("forms", self._forms)
+
+    def _forms(self) -> list[FormTemplate]:
         rows = self.session.exec(select(FormTemplateRow).order_by(FormTemplateRow.title)).all()
         return [FormTemplate(slug=r.slug, kind=FormKind(r.kind), title=r.title, body=r.body, id=r.id,
                              translations=_texts(r.translations)) for r in rows]
@@ -255,5 +273,6 @@ class SqlCatalogRepository:
         return self.session.exec(select(table).where(table.slug == slug)).first()
 
     def _store(self, row: Any) -> None:
+        self._reads.changed()
         self.session.add(row)
         self.session.flush()

@@ -28,6 +28,14 @@ def _text() -> Any:
     return Field(default="", sa_column=Column(Text, nullable=False))
 
 
+class CatalogVersionRow(SQLModel, table=True):
+    """One row: a random token that every change to the clinic or its catalogue replaces (``catalog_cache``)."""
+
+    __tablename__ = "catalog_version"
+    id: int = Field(primary_key=True)
+    token: str = Field(max_length=32)
+
+
 class ClinicRow(SQLModel, table=True):
     __tablename__ = "clinic"
     id: int | None = Field(default=None, primary_key=True)

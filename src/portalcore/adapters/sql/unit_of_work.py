@@ -13,6 +13,7 @@ from sqlmodel import Session
 from portalcore.adapters.sql.access_repository import SqlAccessRepository
 from portalcore.adapters.sql.availability_repository import SqlAvailabilityRepository
 from portalcore.adapters.sql.booking_repository import SqlBookingRepository
+from portalcore.adapters.sql.catalog_cache import CatalogCache, CatalogReads
 from portalcore.adapters.sql.catalog_repository import SqlCatalogRepository, SqlClinicRepository
 from portalcore.adapters.sql.engine import READONLY
 from portalcore.adapters.sql.outbox_repository import SqlOutboxRepository
@@ -24,16 +25,19 @@ from portalcore.adapters.sql.waitlist_repository import SqlWaitlistRepository
 class SqlUnitOfWork:
     """``with SqlUnitOfWork(engine, now) as uow: … uow.commit()``; leaving without commit rolls back."""
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime], *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, now: Callable[[], datetime], *, readonly: bool = False,
+                 cache: CatalogCache | None = None) -> None:
         self._engine = engine.execution_options(**{READONLY: True}) if readonly else engine
         self._now = now
+        self._cache = cache  # the process's snapshot of the clinic and its catalogue (None: always read)
         self.session: Session | None = None
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
         self.session.begin()
-        self.clinic = SqlClinicRepository(self.session)
-        self.catalog = SqlCatalogRepository(self.session)
+        reads = CatalogReads(self.session, self._cache)
+        self.clinic = SqlClinicRepository(self.session, reads)
+        self.catalog = SqlCatalogRepository(self.session, reads)
         self.patients = SqlPatientRepository(self.session, self._now)
         self.appointments = SqlAppointmentRepository(self.session, self._now)
         self.availability = SqlAvailabilityRepository(self.session)

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from portalcore.domain.availability import Slot, first_available, open_slots
-from portalcore.domain.booking import Hold, VisitPlan, plan_cart
+from portalcore.domain.booking import Cart, Hold, VisitPlan, plan_cart
+from portalcore.domain.catalog import CategoryListing, group_by_category
 from portalcore.domain.clinic import Clinic, ProviderChoice
 from portalcore.domain.clock import STAFF_REACH_DAYS, days_within, instant_within, local_day_bounds
 from portalcore.domain.errors import InvalidInput, NotFound, SlotTaken
@@ -76,6 +77,26 @@ def daily_load(busy: Sequence[tuple[datetime, datetime]], zone: ZoneInfo) -> dic
 class BookingService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
+
+    def addable(self, services: Sequence[str]) -> list[CategoryListing]:
+        """Per category of the online catalogue, the services not in the cart that one provider can still do
+        together with ``services`` (what the cart page offers to add), read in one transaction."""
+        with self._uow(readonly=True) as uow:
+            found = []
+            for listing in group_by_category(uow.catalog.categories(), uow.catalog.services()):
+                offers = []
+                for service in listing.services:
+                    if service.slug in services:
+                        continue
+                    try:  # the cart's own rules first (at most a few services), then one provider for all
+                        plan = load_plan(uow, Cart(tuple(services)).add(service.slug).services)
+                    except InvalidInput:
+                        continue
+                    if plan.providers:
+                        offers.append(service)
+                if offers:
+                    found.append(CategoryListing(listing.category, tuple(offers)))
+            return found
 
     def plan(self, services: Sequence[str]) -> VisitPlan:
         """Length, price, deposit and possible providers of a visit; raises ``InvalidInput``/``NotFound``."""
