@@ -61,6 +61,30 @@ def test_a_change_to_the_catalogue_is_seen_by_the_next_request(client: TestClien
     assert "Wrinkle relaxer" in page and "Botox / Dysport" not in page
 
 
+SIGNED_IN_BUDGETS = {  # measured 2026-12-06 on SQLite (PostgreSQL sends fewer: no explicit BEGIN when reading)
+    "/portal": 9,
+    "/portal/visits": 18,  # the read is audited: one INSERT in a write transaction
+    "/portal/activity": 17,
+    "/portal/waitlist": 20,
+    "/settings/proxies": 19,
+    "/settings/security": 13,
+    "/settings/password": 11,
+}
+
+
+def test_signed_in_pages_keep_to_their_statement_budgets(client: TestClient, demo_portal: Portal,
+                                                        mailer: RecordingSender) -> None:
+    olivia_signed_in(client, demo_portal, mailer)
+    over = {}
+    for route, budget in SIGNED_IN_BUDGETS.items():
+        assert client.get(route).status_code == 200
+        with counted(demo_portal) as statements:
+            assert client.get(route).status_code == 200
+        if len(statements) > budget:
+            over[route] = statements
+    assert over == {}
+
+
 def test_signed_in_pages_read_without_writing_and_note_the_visit_once_a_minute(
         client: TestClient, demo_portal: Portal, mailer: RecordingSender, clock: FixedClock) -> None:
     olivia_signed_in(client, demo_portal, mailer)
