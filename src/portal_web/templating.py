@@ -35,8 +35,9 @@ def phone(number: str) -> str:
 
 def environment() -> Environment:
     """Autoescaped, strict about undefined names (typos fail loudly), and translated in each page's ``lang``."""
+    # templates ship with the package and change only with a release: compile each once, never stat it again
     env = Environment(loader=FileSystemLoader(template_dirs()), autoescape=True, undefined=StrictUndefined,
-                      extensions=["jinja2.ext.i18n"])
+                      auto_reload=False, extensions=["jinja2.ext.i18n"])
     # added to the environment by the i18n extension above, so type checkers cannot see it
     install = getattr(env, "install_gettext_callables")
     install(template_gettext, template_ngettext, newstyle=True)
