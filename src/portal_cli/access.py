@@ -62,7 +62,7 @@ def grant_line(entry: ProxyEntry) -> str:
 def list_grants(patient_id: PatientId, as_json: JsonOption = False) -> None:
     """List everyone given access to a patient's portal (revoked and ended access included)."""
     with opened() as portal:
-        entries = portal.patients.proxies(patient_id)
+        entries = portal.patients.proxies(patient_id, actor=ADMIN)
     emit([grant_data(e) for e in entries], as_json,
          "\n".join(grant_line(e) for e in entries) if entries else f"Nobody may act for patient {patient_id}.")
 

@@ -8,6 +8,7 @@ import typer
 
 from portal_cli.common import JsonOption, emit, opened
 from portal_cli.errors import reports_errors
+from portal_cli.patients import ADMIN
 from portalcore.domain.waitlist import WaitlistEntry
 from portalcore.services.patients.directory import read_date
 
@@ -46,7 +47,7 @@ def list_entries(patient_id: Annotated[int, typer.Argument(help="The patient's n
                  as_json: JsonOption = False) -> None:
     """A patient's waitlist entries."""
     with opened() as portal:
-        entries = portal.waitlist.entries(patient_id)
+        entries = portal.waitlist.entries(patient_id, actor=ADMIN)
     emit([entry_data(e) for e in entries], as_json, "\n".join(entry_line(e) for e in entries) or "No entries.")
 
 

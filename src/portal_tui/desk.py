@@ -106,7 +106,8 @@ class FrontDesk:
     def waitlist(self, patient_id: int) -> PatientWaitlist:
         """The patient's waitlist entries, with the services and providers the front desk may choose from."""
         services = {s.slug: s.name for listing in self.portal.catalog.online_catalog() for s in listing.services}
-        return PatientWaitlist(self.portal.patients.get(patient_id), tuple(self.portal.waitlist.entries(patient_id)),
+        entries = tuple(self.portal.waitlist.entries(patient_id, actor=self.actor))
+        return PatientWaitlist(self.portal.patients.get(patient_id), entries,
                                services, {p.slug: p.name for p in self.portal.catalog.providers()})
 
     def join_waitlist(self, new: NewWaitlistEntry) -> Done:

@@ -196,7 +196,7 @@ def build_portal(settings: Settings, *, clock: Clock | None = None, mailer: Mail
     held = HeldVisits(uow, clock, visits)
     proxies, credentials = ProxyService(kit), CredentialService(kit)
     otp, passkeys = PyotpOneTimePasswords(), WebauthnPasskeyVerifier(settings.base_url)
-    waitlists = WaitlistService(uow, waitlist, payments)
+    waitlists = WaitlistService(uow, waitlist, payments, MedicalReads(kit, proxies))
     claims = VisitClaims(uow, clock, composer, settings.secret_key.encode(), settings.base_url)
     checkout = CheckoutService(uow, clock, payments, composer, settings.base_url, claims, invitations=invitations)
     phone = PhoneVerificationService(uow, clock, composer, dispatcher, settings.secret_key)

@@ -290,9 +290,12 @@ def test_an_argument_with_a_control_character_is_one_line_and_exit_code_2(env: d
         "portal: arguments must not hold control characters (such as NUL); type them again without."]
 
 
-def test_patients_show_is_listed_on_the_patients_who_viewed_my_record_log(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("command", [("patients", "show"), ("proxies", "list"), ("waitlist", "list")])
+def test_staff_reads_are_listed_on_the_patients_who_viewed_my_record_log(env: dict[str, str],
+                                                                        command: tuple[str, str]) -> None:
     assert runner.invoke(app, ["init", "--demo"], env=env).exit_code == 0
-    cli(env, "patients", "show", str(olivia_id(env)))
+    shown = runner.invoke(app, [*command, str(olivia_id(env))], env=env)
+    assert shown.exit_code == 0, shown.output
 
     mailer = RecordingSender()
     portal = build_portal(load_settings(env), mailer=mailer)
@@ -302,8 +305,9 @@ def test_patients_show_is_listed_on_the_patients_who_viewed_my_record_log(env: d
         log = portal.reads.access_log(session)
     finally:
         portal.close()
-    [shown] = [e for e in log.entries if e.action == "view_profile"]
-    assert (shown.who, shown.name, shown.what) == (Who.CLINIC, "admin", "Opened the patient's details at the clinic")
+    what = {"waitlist": "Viewed the waitlist"}.get(command[0], "Opened the patient's details at the clinic")
+    [read] = [e for e in log.entries if e.what == what]
+    assert (read.who, read.name) == (Who.CLINIC, "admin")
 
 
 def test_links_queued_from_the_cli_point_where_portal_serve_listens(

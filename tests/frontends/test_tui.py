@@ -6,6 +6,7 @@ import contextlib
 from datetime import date
 
 from litestar.testing import TestClient
+from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -339,6 +340,13 @@ async def test_the_front_desk_moves_lucias_visit_to_an_open_time_on_another_day(
     assert [m for m in mailer.sent if m.recipient == "lucia.fernandez@example.com"]
 
 
+def audited(portal: Portal, patient_id: int) -> list[tuple[str, str]]:
+    with portal._engine.connect() as connection:
+        rows = connection.execute(text("SELECT action, actor FROM audit_event WHERE patient_id = :patient"),
+                                  {"patient": patient_id})
+        return [(action, actor) for action, actor in rows]
+
+
 async def test_the_front_desk_puts_olivia_on_the_waitlist_and_takes_her_off(demo_portal: Portal) -> None:
     olivia = demo_portal.patients.by_email("olivia.martinez@example.com")
     assert olivia is not None and olivia.id is not None
@@ -350,6 +358,7 @@ async def test_the_front_desk_puts_olivia_on_the_waitlist_and_takes_her_off(demo
         await settle_all(pilot)
         assert isinstance(app.screen, WaitlistScreen)
         assert panel(app, "#waitlist-empty") == "Not on the waitlist."
+        assert ("view_waitlist", "front desk") in audited(demo_portal, olivia.id)  # the patient's log lists it
 
         await pilot.press("a")
         assert isinstance(app.screen, AddWaitlistScreen)

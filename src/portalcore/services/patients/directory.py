@@ -98,9 +98,13 @@ class PatientService:
         with self._uow(readonly=True) as uow:
             return likely_duplicates(uow.patients.duplicate_candidates())
 
-    def proxies(self, patient_id: int) -> list[ProxyEntry]:
-        """Everyone given access to the patient's portal, revoked and ended grants included, oldest first.
+    def proxies(self, patient_id: int, *, actor: Actor | None = None) -> list[ProxyEntry]:
+        """Everyone given access to the patient's portal, revoked and ended grants included, oldest first. A
+        read by the clinic's staff names them as ``actor`` and is audited like opening the patient.
         Raises ``NotFound``."""
+        if actor is not None:
+            with self._reads.open_for_staff(patient_id, audit.VIEW_PROFILE, actor, part="proxies") as uow:
+                return self._proxy_entries(uow, _patient(uow, patient_id))
         with self._uow(readonly=True) as uow:
             return self._proxy_entries(uow, _patient(uow, patient_id))
 

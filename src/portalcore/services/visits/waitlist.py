@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from portalcore.domain.appointments import Appointment
+from portalcore.domain import audit
 from portalcore.domain.audit import AuditEvent
 from portalcore.domain.availability import open_slots
 from portalcore.domain.booking import CardOnFile
@@ -25,6 +26,8 @@ from portalcore.domain.waitlist import (
     ANY_PROVIDER, OFFERS_PER_FREED_TIME, EntryState, OfferState, WaitlistEntry, WaitlistOffer,
 )
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
+from portalcore.services.access.kit import Actor
+from portalcore.services.access.medical_reads import MedicalReads
 from portalcore.services.booking.availability import bookable_days, load_plan, staff_days
 from portalcore.services.booking.card_step import CardStep, CardTaken, Quote, quote_for
 from portalcore.services.booking.checkout import Confirmation
@@ -131,8 +134,9 @@ class OfferTerms:
 
 
 class WaitlistService:
-    def __init__(self, uow: UnitOfWorkFactory, kit: WaitlistKit, payments: PaymentGateway) -> None:
-        self._uow, self._kit = uow, kit
+    def __init__(self, uow: UnitOfWorkFactory, kit: WaitlistKit, payments: PaymentGateway,
+                 reads: MedicalReads | None = None) -> None:
+        self._uow, self._kit, self._reads = uow, kit, reads
         self._cards = CardStep(uow, kit.clock, payments)
 
     def join(self, patient_id: int, services: Sequence[str], provider: str, first_day: date,
@@ -174,7 +178,13 @@ class WaitlistService:
                 uow.access.record(audit_event)
             uow.commit()
 
-    def entries(self, patient_id: int) -> list[WaitlistEntry]:
+    def entries(self, patient_id: int, *, actor: Actor | None = None) -> list[WaitlistEntry]:
+        """The patient's waitlist entries. A read by the clinic's staff names them as ``actor`` and is audited
+        (``view_waitlist``), so the patient's "who viewed my record" page lists it; raises ``NotFound`` then for
+        an unknown patient."""
+        if actor is not None and self._reads is not None:
+            with self._reads.open_for_staff(patient_id, audit.VIEW_WAITLIST, actor) as uow:
+                return uow.waitlist.entries_for_patient(patient_id)
         with self._uow(readonly=True) as uow:
             return uow.waitlist.entries_for_patient(patient_id)
 
