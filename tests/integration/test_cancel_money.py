@@ -9,7 +9,9 @@ from sqlalchemy import text
 
 from portalcore.adapters.clock import FixedClock
 from portalcore.bootstrap import Portal
+from portalcore.domain.timed_events import JobKind, JobState
 from tests.fakes.memory import RecordingSender
+from tests.fakes.stripe_fake import FakeStripe
 from tests.integration.test_booking import TUESDAY, book, local
 
 
@@ -69,3 +71,32 @@ def test_under_the_wallet_rule_an_early_cancellation_moves_the_whole_deposit_to_
     assert (done.terms.fee.cents, done.terms.deposit_left.cents) == (0, 5000)
     assert payments_of(demo_portal, visit)["wallet_credit"] == (5000, "credit")
     assert "$50.00 of your deposit was moved to your wallet as credit for a later visit" in cancelled_email(demo_portal)
+
+
+def test_a_refund_the_provider_could_not_make_is_finished_by_the_worker_with_the_same_key(
+        stripe_portal: Portal, stripe_fake: FakeStripe, sms: RecordingSender) -> None:
+    stripe_portal.setup.change_settings({"deposit_on_cancel": "refund"})
+    visit = book(stripe_portal, sms, ["neurotoxin"], "jessica-lin", local(TUESDAY, 17))  # a $50 deposit
+    stripe_fake.fail_next(1, path=r"/refunds$")  # the provider is down just when the deposit goes back
+
+    done = stripe_portal.visits.cancel(visit, by_patient=True)  # early: no fee, the whole deposit is refunded
+
+    assert (done.refunded.cents, done.terms.deposit_left.cents) == (0, 5000)
+    assert payments_of(stripe_portal, visit)["refund_pending"] == (5000, "pending")
+    assert "$50.00 of your deposit will be refunded to your card" in cancelled_email(stripe_portal)
+    [job] = [line.job for line in stripe_portal.jobs.entries(JobState.PENDING)
+             if line.job.kind is JobKind.FINISH_REFUND]
+
+    stripe_portal.timed.run_due()
+
+    refunds = [key for _, path, _, key in stripe_fake.requests if path.endswith("/refunds")]
+    assert len(refunds) == 2 and len(set(refunds)) == 1  # the failed try and the worker's, one key: no double refund
+    assert [r["amount"] for r in stripe_fake.of_type("refund")] == [5000]
+    assert payments_of(stripe_portal, visit)["deposit_refund"] == (5000, "refunded")
+    assert [line.job.state for line in stripe_portal.jobs.entries() if line.job.id == job.id] == [JobState.DONE]
+    patient = stripe_portal.patients.by_email("nina.patel@example.com")
+    assert patient is not None and patient.id is not None
+    with stripe_portal._engine.connect() as connection:  # the visits page reads pending − settled
+        rows = connection.execute(text("SELECT kind, amount_cents FROM payment WHERE appointment_id = :v "
+                                       "AND kind IN ('refund_pending', 'refund_settled')"), {"v": visit}).all()
+    assert sorted(rows) == [("refund_pending", 5000), ("refund_settled", 5000)]

@@ -30,6 +30,7 @@ class JobKind(str, Enum):
     PROXY_ACCESS_ENDED = "proxy_access_ended"  # a carer's access reached its end; no visit
     INVITATION_REMINDER = "invitation_reminder"  # an unused portal invitation expires tomorrow; no visit
     PASSWORD_RESET = "password_reset"  # "forgot password" asked for an address; the worker sends the link
+    FINISH_REFUND = "finish_refund"  # a deposit refund the provider could not make at cancellation; no visit
 
 
 class JobState(str, Enum):
@@ -138,6 +139,16 @@ def release_job(payment_id: str, idempotency_key: str, now: datetime) -> TimedJo
     hold never stays on the patient's card and retrying never does anything twice."""
     return TimedJob(JobKind.RELEASE_AUTHORIZATION, f"release:{idempotency_key}", now,
                     data={"payment_id": payment_id, "idempotency_key": idempotency_key})
+
+
+def refund_job(payment_id: str, amount_cents: int, currency: str, idempotency_key: str, appointment_id: int,
+               patient_id: int, now: datetime) -> TimedJob:
+    """A deposit refund to make as soon as the provider answers, always with the key of the first try, so a
+    refund that went through unseen is answered, not made twice. The visit is named in ``data`` (the job must
+    run although the visit is cancelled)."""
+    return TimedJob(JobKind.FINISH_REFUND, f"refund:{idempotency_key}", now,
+                    data={"payment_id": payment_id, "amount_cents": amount_cents, "currency": currency,
+                          "idempotency_key": idempotency_key, "visit_id": appointment_id, "patient_id": patient_id})
 
 
 def still_wanted(job: TimedJob, visit: Appointment | None, now: datetime) -> bool:

@@ -28,7 +28,7 @@ from portalcore.services.clinic.catalog import require_clinic
 
 # Payments that took money for a visit's deposit (an authorization alone is not a payment).
 PAID = frozenset({"succeeded", "captured"})
-AFTER_CANCEL = frozenset({"deposit_refund", "refund_pending", "wallet_credit"})  # see visits/cancel_money.py
+AFTER_CANCEL = frozenset({"deposit_refund", "refund_pending", "refund_settled", "wallet_credit"})  # cancel_money.py
 LOG_PAGE_SIZE = 25
 MAX_LOG_PAGE_SIZE = 100
 
@@ -166,7 +166,7 @@ class VisitViews:
             status=visit.status, price=Money(visit.price_cents, self._currency),
             deposit_paid=self._amount("deposit", visit), id=visit.id or 0,
             deposit_refunded=self._amount("deposit_refund", visit),
-            deposit_refund_pending=self._amount("refund_pending", visit),
+            deposit_refund_pending=self._amount("refund_pending", visit) - self._amount("refund_settled", visit),
             deposit_to_wallet=self._amount("wallet_credit", visit),
             may_move=changeable and why_patient_may_not_move(self._settings, visit.start_at, self._now) is None,
             may_cancel=changeable and why_patient_may_not_cancel(self._settings) is None)

@@ -1,1 +1,2 @@
-"""Booked visits: changing and cancelling them, reminder links, messages about them, timed jobs, the waitlist, the day's schedule."""
+"""Booked visits: changing and cancelling them, reminder links, messages about them, timed jobs, the waitlist,
+the day's schedule."""

@@ -19,6 +19,7 @@ from portalcore.domain.errors import Conflict, InvalidInput, PaymentDeclined, Pa
 from portalcore.domain.money import Money
 from portalcore.domain.payments import Payment
 from portalcore.domain.policies import CancelTerms
+from portalcore.domain.timed_events import refund_job
 from portalcore.ports import PaymentGateway, UnitOfWork
 
 PAID = frozenset({"succeeded", "captured"})  # a deposit that took money (an authorization alone did not)
@@ -43,6 +44,7 @@ class CancelMoney:
         self.fee_payment: Payment | None = None
         self.fee_status = "owed"
         self.refunded = Money(0, terms.fee.currency)
+        self.pending: list[tuple[str, int]] = []  # (the deposit's payment id, cents) still to refund
 
     @property
     def fee_charged(self) -> bool:
@@ -72,13 +74,17 @@ class CancelMoney:
             amount = min(left, deposit.amount.cents)
             if amount <= 0:
                 break
+            left -= amount
             try:
                 self._payments.refund(deposit.provider_payment_id, amount_cents=amount,
-                                      idempotency_key=f"{self._key}:deposit-refund:{deposit.provider_payment_id}")
+                                      idempotency_key=self.refund_key(deposit.provider_payment_id))
             except (PaymentUnavailable, PaymentDeclined, Conflict, InvalidInput):
-                break  # the rest stays pending (recorded below)
-            left -= amount
+                self.pending.append((deposit.provider_payment_id, amount))  # the worker finishes it (record)
+                continue
             self.refunded += Money(amount, self.refunded.currency)
+
+    def refund_key(self, payment_id: str) -> str:
+        return f"{self._key}:deposit-refund:{payment_id}"
 
     def record(self, uow: UnitOfWork, now: datetime) -> None:
         """Writes what was charged, refunded or credited, in the cancellation's transaction."""
@@ -97,8 +103,14 @@ class CancelMoney:
         if terms.deposit_rule == "refund" and terms.deposit_left.cents:
             if self.refunded.cents:
                 add("deposit_refund", self.refunded, "refunded", simulated=self._payments.simulated)
-            if self.refunded != terms.deposit_left:
-                add("refund_pending", terms.deposit_left - self.refunded, "pending")
+            for payment_id, cents in self.pending:  # each finished by a timed job with the same key
+                amount = Money(cents, currency)
+                uow.bookings.add_payment(PaymentRecord(
+                    idempotency_key=f"{self._key}:refund_pending:{payment_id}", patient_id=visit.patient_id,
+                    kind="refund_pending", provider_payment_id=payment_id, amount=amount, status="pending",
+                    simulated=self._payments.simulated, appointment_id=visit.id), now)
+                uow.jobs.add(refund_job(payment_id, cents, currency, self.refund_key(payment_id), visit.id or 0,
+                                        visit.patient_id, now), now)
         elif terms.deposit_rule == "wallet" and terms.deposit_left.cents:
             add("wallet_credit", Money(terms.deposit_left.cents, currency), "credit")
 

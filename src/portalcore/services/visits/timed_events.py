@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from portalcore.domain.appointments import Appointment
+from portalcore.domain.booking import PaymentRecord
 from portalcore.domain.catalog import FormKind
 from portalcore.domain.clinic import Clinic
 from portalcore.domain.errors import ConfigurationError, Conflict, NotFound
 from portalcore.domain.outbox import MessageStatus, RetryPolicy
+from portalcore.domain.money import Money
 from portalcore.domain.patients import Patient
+from portalcore.domain.payments import Refund
 from portalcore.domain.timed_events import JobKind, JobState, TimedJob, plan_visit_jobs, still_wanted
 from portalcore.domain.translations import in_language, localized
 from portalcore.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
@@ -92,10 +95,13 @@ class TimedJobRunner:
         try:
             # the payment provider is called before the job's transaction, never inside it
             released = self._release(job) if job.kind is JobKind.RELEASE_AUTHORIZATION else None
+            refund = self._refund(job) if job.kind is JobKind.FINISH_REFUND else None
             with self._uow() as uow:
                 if not uow.jobs.still_running(job.id):
                     return "skipped"  # cancelled by a move or cancellation while it was claimed
-                queued = released if released is not None else self._work(uow, job)
+                if refund is not None:
+                    self._record_refund(uow, job, refund)
+                queued = released if released is not None else 1 if refund is not None else self._work(uow, job)
                 uow.jobs.finish(job.id, self._clock.now())
                 uow.commit()
             return "done" if queued else "skipped"
@@ -119,6 +125,26 @@ class TimedJobRunner:
         if patient is None:
             return 0
         return self._handlers[job.kind](uow, require_clinic(uow.clinic.get()), patient, visit, job)
+
+    def _refund(self, job: TimedJob) -> Refund:
+        """Makes a deposit refund the cancellation could not make, with the key of its first try (a refund that
+        went through unseen is answered, not made twice). A refusal fails the job: retried, then dead and shown
+        to the admin (``portal jobs list``)."""
+        if self._payments is None:
+            raise ConfigurationError("The worker has no payment gateway to refund a deposit with.")
+        return self._payments.refund(job.data["payment_id"], amount_cents=int(job.data["amount_cents"]),
+                                     idempotency_key=job.data["idempotency_key"])
+
+    def _record_refund(self, uow: UnitOfWork, job: TimedJob, refund: Refund) -> None:
+        """The refund made, and the pending one settled: rows are never changed, so the visit's deposit reads
+        refunded = deposit_refund rows, pending = refund_pending − refund_settled rows."""
+        amount, key = Money(int(job.data["amount_cents"]), str(job.data["currency"])), job.data["idempotency_key"]
+        for kind, status in (("deposit_refund", "refunded"), ("refund_settled", "settled")):
+            uow.bookings.add_payment(PaymentRecord(
+                idempotency_key=f"{key}:{kind}", patient_id=int(job.data["patient_id"]), kind=kind,
+                provider_payment_id=refund.id if kind == "deposit_refund" else job.data["payment_id"],
+                amount=amount, status=status, simulated=self._payments is not None and self._payments.simulated,
+                appointment_id=int(job.data["visit_id"])), self._clock.now())
 
     def _release(self, job: TimedJob) -> int:
         """Releases a card check the booking could not release; the same key each time, so a release that went
