@@ -97,3 +97,15 @@ def test_signed_in_pages_read_without_writing_and_note_the_visit_once_a_minute(
     assert [s for s in first if s.startswith("UPDATE portal_session")]  # two minutes on: last seen moves on
     clock.advance(timedelta(minutes=29))  # idle for less than the 30-minute timeout since that request
     assert client.get("/portal", follow_redirects=False).status_code == 200
+
+
+def test_the_checkout_page_keeps_to_its_statement_budget(client: TestClient, demo_portal: Portal) -> None:
+    [slot, *_] = client.get("/api/v1/availability?services=neurotoxin&provider=any&from=2026-11-17"
+                            "&to=2026-11-17").json()["slots"]
+    held = client.post("/api/v1/holds", json={"services": ["neurotoxin"], "provider": slot["provider"],
+                                              "start_at": slot["start_at"]}).json()
+    page = f"/book/checkout/{held['token']}"
+    assert client.get(page).status_code == 200  # the first visit gives the browser its checkout key
+    with counted(demo_portal) as statements:
+        assert client.get(page).status_code == 200
+    assert len(statements) <= 13, "\n".join(statements)  # measured 2026-12-06 on SQLite

@@ -27,7 +27,7 @@ from portalcore.bootstrap import Portal
 from portalcore.domain.booking import CheckoutDraft, PatientDetails
 from portalcore.domain.catalog import Service
 from portalcore.domain.clinic import Clinic
-from portalcore.domain.errors import InvalidInput, NotFound, PortalError
+from portalcore.domain.errors import InvalidInput, PortalError
 from portalcore.services.booking.checkout import Confirmation
 from portalcore.services.booking.checkout_steps import RAN_OUT, CheckoutState
 
@@ -54,13 +54,7 @@ def visit_summary(portal: Portal, clinic: Clinic, lang: str, *, services: Sequen
     """The facts of a visit in the patient's language and the clinic's time zone."""
     zone, names = ZoneInfo(clinic.time_zone), Names(portal)
     place = names.locations.get(location)
-    listed = []
-    for slug in services:
-        try:
-            listed.append(portal.catalog.service(slug))
-        except NotFound:  # removed from the catalog since: the booking still stands
-            continue
-    return VisitSummary(listed, date_label(start_at, zone, lang), time_label(start_at, zone, lang),
+    return VisitSummary(portal.catalog.services(services), date_label(start_at, zone, lang), time_label(start_at, zone, lang),
                         time_label(end_at, zone, lang), names.provider(provider), place.name if place else location,
                         place.address if place else "")
 
